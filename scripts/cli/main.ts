@@ -1,0 +1,104 @@
+import { parseArgs } from "node:util";
+import { ENV_NAMES, loadEnvironment } from "../core/config.ts";
+import { describeError, LakehouseError } from "../core/errors.ts";
+import { createLogger } from "../core/log.ts";
+import type { Command, OptionSpec } from "./command.ts";
+
+/** Every command, loaded on demand so that `lakehouse sql` does not pay for the Iceberg writer. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  up: async () => (await import("./commands/up.ts")).command,
+  down: async () => (await import("./commands/down.ts")).command,
+  status: async () => (await import("./commands/status.ts")).command,
+  seed: async () => (await import("./commands/seed.ts")).command,
+  land: async () => (await import("./commands/land.ts")).command,
+  silver: async () => (await import("./commands/silver.ts")).command,
+  mount: async () => (await import("./commands/mount.ts")).command,
+  generate: async () => (await import("./commands/generate.ts")).command,
+  compile: async () => (await import("./commands/compile.ts")).command,
+  run: async () => (await import("./commands/run.ts")).command,
+  test: async () => (await import("./commands/test.ts")).command,
+  sql: async () => (await import("./commands/sql.ts")).command,
+  graph: async () => (await import("./commands/graph.ts")).command,
+  plan: async () => (await import("./commands/plan.ts")).command,
+  all: async () => (await import("./commands/all.ts")).command,
+};
+
+const COMMON: Record<string, OptionSpec> = {
+  env: { type: "string", short: "e", description: `environment: ${ENV_NAMES.join("|")}`, default: "local" },
+  json: { type: "boolean", description: "machine-readable output on stdout" },
+  quiet: { type: "boolean", short: "q", description: "no progress lines" },
+  help: { type: "boolean", short: "h", description: "show this help" },
+};
+
+function optionLines(options: Record<string, OptionSpec>): string[] {
+  return Object.entries(options).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.type === "string" ? " <value>" : ""}`;
+    const def = spec.default !== undefined ? ` (default: ${spec.default})` : "";
+    return `  ${flag.padEnd(30)} ${spec.description}${def}`;
+  });
+}
+
+function commandHelp(command: Command): string {
+  return [
+    `Usage: lakehouse ${command.name} ${command.usage ?? ""}`.trimEnd(),
+    "",
+    command.summary,
+    ...(command.details ? ["", command.details] : []),
+    "",
+    "Options:",
+    ...optionLines({ ...(command.options ?? {}), ...COMMON }),
+    "",
+  ].join("\n");
+}
+
+async function generalHelp(): Promise<string> {
+  const lines = ["Usage: lakehouse <command> [options] [--env local|ci|prod]", "", "Commands:"];
+  for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${(await load()).summary}`);
+  lines.push("", "Run `lakehouse <command> --help` for a command's options.", "");
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(await generalHelp());
+    return name ? 0 : 1;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`lakehouse: unknown command "${name}"\n${await generalHelp()}`);
+    return 2;
+  }
+  const command = await load();
+  const options = { ...(command.options ?? {}), ...COMMON };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: Object.fromEntries(
+        Object.entries(options).map(([k, v]) => [k, { type: v.type, ...(v.short ? { short: v.short } : {}), ...(v.multiple ? { multiple: true } : {}) }]),
+      ),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    process.stderr.write(`lakehouse ${name}: ${(error as Error).message}\n\n${commandHelp(command)}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  const json = Boolean(parsed.values.json);
+  const log = createLogger({ quiet: Boolean(parsed.values.quiet) });
+  try {
+    const env = loadEnvironment((parsed.values.env as string | undefined) ?? process.env.LAKEHOUSE_ENV ?? "local");
+    const code = await command.run({ env, values: parsed.values, positionals: parsed.positionals, log, json });
+    return code ?? 0;
+  } catch (error) {
+    process.stderr.write(`error: ${describeError(error)}\n`);
+    if (error instanceof LakehouseError && error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    if (!(error instanceof LakehouseError) && process.env.LAKEHOUSE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return 1;
+  }
+}

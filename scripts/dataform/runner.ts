@@ -1,0 +1,71 @@
+import { spawn } from "node:child_process";
+import type { Environment } from "../core/config.ts";
+import { LakehouseError } from "../core/errors.ts";
+import { fromRoot, PROJECT_ROOT } from "../core/paths.ts";
+import { credentialsFile } from "./credentials.ts";
+
+/** Lines Dataform 2.6.7 prints that are noise, not information (see README "Dataform quirks"). */
+const NOISE = [
+  /Release called on client which has already been released/,
+  /^\s+at .*node_modules\/pg-pool/,
+  /MaxListenersExceededWarning/,
+  /\(Use `node --trace-warnings/,
+  /Configuring logger with level/,
+  /EBADENGINE|npm warn/,
+];
+
+export function isNoise(line: string): boolean {
+  return NOISE.some((re) => re.test(line));
+}
+
+export interface DataformResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The project folder Dataform runs in: the root for local/ci, the rendered .build/prod for prod. */
+export function projectDir(env: Environment): string {
+  return env.name === "prod" ? fromRoot(".build", "prod") : PROJECT_ROOT;
+}
+
+/**
+ * Runs the pinned Dataform CLI. Output is filtered of known noise; with `echo`, stdout/stderr are streamed
+ * line by line as they come (progress of long runs).
+ */
+export function dataform(env: Environment, args: string[], options: { echo?: boolean; withCredentials?: boolean } = {}): Promise<DataformResult> {
+  const bin = fromRoot("node_modules", "@dataform", "cli", "bundle.js");
+  const full = [bin, ...args.slice(0, 1), projectDir(env), ...args.slice(1)];
+  if (options.withCredentials) full.push("--credentials", credentialsFile(env));
+  full.push("--track=false");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--no-warnings", ...full], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const out: string[] = [];
+    const err: string[] = [];
+    const pump = (stream: NodeJS.ReadableStream, sink: string[], echoTo: NodeJS.WritableStream) => {
+      let buffer = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => {
+        buffer += chunk;
+        let nl;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (isNoise(line)) continue;
+          sink.push(line);
+          if (options.echo) echoTo.write(`${line}\n`);
+        }
+      });
+      stream.on("end", () => {
+        if (buffer && !isNoise(buffer)) {
+          sink.push(buffer);
+          if (options.echo) echoTo.write(`${buffer}\n`);
+        }
+      });
+    };
+    pump(child.stdout, out, process.stderr);
+    pump(child.stderr, err, process.stderr);
+    child.on("error", (error) => reject(new LakehouseError("dataform", `could not start the Dataform CLI: ${error.message}`)));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout: out.join("\n"), stderr: err.join("\n") }));
+  });
+}

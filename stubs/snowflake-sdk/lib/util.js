@@ -1,0 +1,1 @@
+module.exports = { driverVersion: "0.0.0-stub" };
