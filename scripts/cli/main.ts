@@ -2,26 +2,9 @@ import { parseArgs } from "node:util";
 import { ENV_NAMES, loadEnvironment } from "../core/config.ts";
 import { describeError, LakehouseError } from "../core/errors.ts";
 import { createLogger } from "../core/log.ts";
-import type { Command, OptionSpec } from "./command.ts";
+import type { Command, CommandContext, OptionSpec } from "./command.ts";
+import { COMMANDS } from "./registry.ts";
 
-/** Every command, loaded on demand so that `lakehouse sql` does not pay for the Iceberg writer. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  up: async () => (await import("./commands/up.ts")).command,
-  down: async () => (await import("./commands/down.ts")).command,
-  status: async () => (await import("./commands/status.ts")).command,
-  seed: async () => (await import("./commands/seed.ts")).command,
-  land: async () => (await import("./commands/land.ts")).command,
-  silver: async () => (await import("./commands/silver.ts")).command,
-  mount: async () => (await import("./commands/mount.ts")).command,
-  generate: async () => (await import("./commands/generate.ts")).command,
-  compile: async () => (await import("./commands/compile.ts")).command,
-  run: async () => (await import("./commands/run.ts")).command,
-  test: async () => (await import("./commands/test.ts")).command,
-  sql: async () => (await import("./commands/sql.ts")).command,
-  graph: async () => (await import("./commands/graph.ts")).command,
-  plan: async () => (await import("./commands/plan.ts")).command,
-  all: async () => (await import("./commands/all.ts")).command,
-};
 
 const COMMON: Record<string, OptionSpec> = {
   env: { type: "string", short: "e", description: `environment: ${ENV_NAMES.join("|")}`, default: "local" },
@@ -93,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger({ quiet: Boolean(parsed.values.quiet) });
   try {
     const env = loadEnvironment((parsed.values.env as string | undefined) ?? process.env.LAKEHOUSE_ENV ?? "local");
-    const code = await command.run({ env, values: parsed.values, positionals: parsed.positionals, log, json });
+    const code = await command.run({ env, values: parsed.values as CommandContext["values"], positionals: parsed.positionals, log, json });
     return code ?? 0;
   } catch (error) {
     process.stderr.write(`error: ${describeError(error)}\n`);

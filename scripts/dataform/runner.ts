@@ -7,7 +7,6 @@ import { credentialsFile } from "./credentials.ts";
 /** Lines Dataform 2.6.7 prints that are noise, not information (see README "Dataform quirks"). */
 const NOISE = [
   /Release called on client which has already been released/,
-  /^\s+at .*node_modules\/pg-pool/,
   /MaxListenersExceededWarning/,
   /\(Use `node --trace-warnings/,
   /Configuring logger with level/,
@@ -18,10 +17,26 @@ export function isNoise(line: string): boolean {
   return NOISE.some((re) => re.test(line));
 }
 
+/** A filter that drops noise lines and the stack trace lines ("    at …") that follow them. */
+export function noiseFilter(): (line: string) => boolean {
+  let inTrace = false;
+  return (line) => {
+    if (isNoise(line)) {
+      inTrace = true;
+      return false;
+    }
+    if (inTrace && /^\s+at /.test(line)) return false;
+    inTrace = false;
+    return true;
+  };
+}
+
 export interface DataformResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** stdout and stderr lines in the order they arrived. */
+  lines: string[];
 }
 
 /** The project folder Dataform runs in: the root for local/ci, the rendered .build/prod for prod. */
@@ -42,8 +57,10 @@ export function dataform(env: Environment, args: string[], options: { echo?: boo
     const child = spawn(process.execPath, ["--no-warnings", ...full], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const out: string[] = [];
     const err: string[] = [];
+    const all: string[] = [];
     const pump = (stream: NodeJS.ReadableStream, sink: string[], echoTo: NodeJS.WritableStream) => {
       let buffer = "";
+      const keep = noiseFilter();
       stream.setEncoding("utf8");
       stream.on("data", (chunk: string) => {
         buffer += chunk;
@@ -51,14 +68,16 @@ export function dataform(env: Environment, args: string[], options: { echo?: boo
         while ((nl = buffer.indexOf("\n")) >= 0) {
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
-          if (isNoise(line)) continue;
+          if (!keep(line)) continue;
           sink.push(line);
+          all.push(line);
           if (options.echo) echoTo.write(`${line}\n`);
         }
       });
       stream.on("end", () => {
-        if (buffer && !isNoise(buffer)) {
+        if (buffer && keep(buffer)) {
           sink.push(buffer);
+          all.push(buffer);
           if (options.echo) echoTo.write(`${buffer}\n`);
         }
       });
@@ -66,6 +85,6 @@ export function dataform(env: Environment, args: string[], options: { echo?: boo
     pump(child.stdout, out, process.stderr);
     pump(child.stderr, err, process.stderr);
     child.on("error", (error) => reject(new LakehouseError("dataform", `could not start the Dataform CLI: ${error.message}`)));
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout: out.join("\n"), stderr: err.join("\n") }));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout: out.join("\n"), stderr: err.join("\n"), lines: all }));
   });
 }

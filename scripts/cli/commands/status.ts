@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import type { Environment } from "../../core/config.ts";
 import { describeError } from "../../core/errors.ts";
 import { withClient } from "../../stack/db.ts";
 import { services } from "../../stack/services.ts";
@@ -14,25 +15,39 @@ async function section<T>(fn: () => Promise<T>): Promise<T | { error: string }> 
   }
 }
 
+export interface Status {
+  stack: Record<string, unknown>;
+  landing: Record<string, unknown>;
+  silver: Record<string, unknown>;
+  gold: Record<string, unknown>;
+}
+
+/** The `status --json` object: keys stack, landing, silver, gold (each section reports its own error). */
+export async function collectStatus(env: Environment): Promise<Status> {
+  const stack: Record<string, unknown> = { env: env.name };
+  let up = true;
+  if (env.name !== "prod") {
+    for (const service of await services()) {
+      const s = await service.status(env);
+      stack[service.name] = s;
+      up &&= s.running;
+    }
+  }
+  stack.running = up;
+  const landing = await section(() => landingStatus(env));
+  const silver = await section(() => silverStatus(env));
+  const gold = up ? await section(() => withClient(env, "warehouse", goldStatus)) : { error: "the stack is not running" };
+  return { stack, landing, silver, gold };
+}
+
 export const command: Command = {
   name: "status",
   summary: "what is up and what each layer holds (stack, landing, silver, gold)",
   details: "--json prints one object with keys stack, landing, silver, gold. Exit code 3 when the stack is not running.",
   async run({ env, json }) {
-    const stack: Record<string, unknown> = { env: env.name };
-    let up = true;
-    if (env.name !== "prod") {
-      for (const service of await services()) {
-        const s = await service.status(env);
-        stack[service.name] = s;
-        up &&= s.running;
-      }
-    }
-    stack.running = up;
-    const landing = await section(() => landingStatus(env));
-    const silver = await section(() => silverStatus(env));
-    const gold = up ? await section(() => withClient(env, "warehouse", goldStatus)) : { error: "the stack is not running" };
-    const status = { stack, landing, silver, gold };
+    const status = await collectStatus(env);
+    const { stack, landing, silver, gold } = status;
+    const up = Boolean(stack.running);
     if (json) {
       process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
     } else {

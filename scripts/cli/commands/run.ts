@@ -1,0 +1,59 @@
+import type { Command, CommandContext } from "../command.ts";
+import { LakehouseError } from "../../core/errors.ts";
+import { prepareProject } from "../../dataform/prepare.ts";
+import { prepareEnvironment } from "../../dataform/environment.ts";
+import { dataform } from "../../dataform/runner.ts";
+import { parseRunOutput, recordRun } from "../../dataform/results.ts";
+
+/** Dataform run arguments from the shared options (tags, actions, full refresh, include deps/dependents). */
+export function runArgs(values: CommandContext["values"]): string[] {
+  const args: string[] = [];
+  const list = (v: unknown) => (Array.isArray(v) ? v : v ? [String(v)] : []).flatMap((s) => String(s).split(",")).filter(Boolean);
+  const tags = list(values.tags);
+  const actions = list(values.actions);
+  if (tags.length) args.push("--tags", ...tags);
+  if (actions.length) args.push("--actions", ...actions);
+  if (values["full-refresh"]) args.push("--full-refresh");
+  if (values["include-deps"]) args.push("--include-deps");
+  if (values["include-dependents"]) args.push("--include-dependents");
+  if (values["dry-run"]) args.push("--dry-run");
+  return args;
+}
+
+/** Runs Dataform and records each action's outcome; returns the number of failed actions. */
+export async function runDataform(ctx: CommandContext, extra: string[]): Promise<{ ok: number; failed: string[] }> {
+  const { env, log } = ctx;
+  await prepareProject(env, log);
+  await prepareEnvironment(env, { credentials: true });
+  const result = await dataform(env, ["run", ...extra], { echo: !ctx.json, withCredentials: true });
+  const actions = parseRunOutput(result.lines);
+  recordRun(env, `run ${extra.join(" ")}`.trim(), actions);
+  const failed = Object.entries(actions).filter(([, a]) => a.status === "failed").map(([name]) => name);
+  const ok = Object.keys(actions).length - failed.length;
+  if (result.code !== 0 && failed.length === 0) {
+    throw new LakehouseError("run", `Dataform exited with ${result.code}: ${result.lines.slice(-5).join(" | ")}`);
+  }
+  return { ok, failed };
+}
+
+export const command: Command = {
+  name: "run",
+  summary: "run the Dataform project on the warehouse (generate first), e.g. --tags gold",
+  usage: "[--tags t1,t2] [--actions a,b] [--full-refresh] [--include-deps] [--dry-run]",
+  options: {
+    tags: { type: "string", multiple: true, description: "only actions with these tags (repeat or comma-separate)" },
+    actions: { type: "string", multiple: true, description: "only these actions (names or patterns)" },
+    "full-refresh": { type: "boolean", description: "rebuild incremental tables from scratch" },
+    "include-deps": { type: "boolean", description: "also run the dependencies of selected actions" },
+    "include-dependents": { type: "boolean", description: "also run the dependents of selected actions" },
+    "dry-run": { type: "boolean", description: "print the SQL, run nothing" },
+  },
+  async run(ctx) {
+    const started = performance.now();
+    const { ok, failed } = await runDataform(ctx, runArgs(ctx.values));
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (ctx.json) process.stdout.write(`${JSON.stringify({ ok, failed })}\n`);
+    ctx.log.info(`run: ${ok} actions succeeded, ${failed.length} failed (${seconds} s)${failed.length ? `: ${failed.join(", ")}` : ""}`);
+    return failed.length ? 1 : 0;
+  },
+};

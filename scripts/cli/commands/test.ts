@@ -1,0 +1,50 @@
+import type { Command } from "../command.ts";
+import { prepareProject } from "../../dataform/prepare.ts";
+import { prepareEnvironment } from "../../dataform/environment.ts";
+import { dataform } from "../../dataform/runner.ts";
+
+// eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Dataform unit test outcome lines: `<name>: passed|failed`. */
+export function parseTestOutput(lines: string[]): { passed: string[]; failed: string[] } {
+  const passed: string[] = [];
+  const failed: string[] = [];
+  for (const raw of lines) {
+    const m = /^(\S+): (passed|failed)$/.exec(raw.replace(ANSI, "").trim());
+    if (m) (m[2] === "passed" ? passed : failed).push(m[1]);
+  }
+  return { passed, failed };
+}
+
+export const command: Command = {
+  name: "test",
+  summary: "run the Dataform unit tests, then the data-quality assertions, and report",
+  details: "Exit 1 when a unit test or an error-level assertion fails; warn-level failures are printed only.",
+  options: {
+    "skip-unit": { type: "boolean", description: "only the data-quality assertions" },
+    "skip-assertions": { type: "boolean", description: "only the Dataform unit tests" },
+  },
+  async run(ctx) {
+    const { env, log, values } = ctx;
+    await prepareProject(env, log);
+    await prepareEnvironment(env, { credentials: true });
+    let failures = 0;
+    if (!values["skip-unit"]) {
+      const result = await dataform(env, ["test"], { echo: !ctx.json, withCredentials: true });
+      const { passed, failed } = parseTestOutput(result.lines);
+      if (result.code !== 0 && failed.length === 0 && passed.length === 0) {
+        log.warn(`dataform test exited ${result.code}: ${result.lines.slice(-3).join(" | ")}`);
+        failures += 1;
+      }
+      failures += failed.length;
+      log.info(`unit tests — ${passed.length} passed, ${failed.length} failed`);
+    }
+    if (!values["skip-assertions"]) {
+      const { runAssertionReport } = await import("../../assertions/report.ts");
+      const report = await runAssertionReport(env, log, {});
+      failures += report.errors;
+    }
+    return failures > 0 ? 1 : 0;
+  },
+};
