@@ -123,7 +123,12 @@ export function parseEnvironmentFile(file: string, text: string): EnvironmentCon
   return config;
 }
 
-export function loadEnvironment(name: string = process.env.LAKEHOUSE_ENV ?? "local", root: string = PROJECT_ROOT): Environment {
+/**
+ * Loads `environments/<name>.yaml`. The folder holding `environments/` is the project root, or
+ * LAKEHOUSE_CONFIG_ROOT when set (tests point the CLI at a throwaway copy this way); relative paths in the
+ * file resolve against that folder.
+ */
+export function loadEnvironment(name: string = process.env.LAKEHOUSE_ENV ?? "local", root: string = process.env.LAKEHOUSE_CONFIG_ROOT ?? PROJECT_ROOT): Environment {
   if (!(ENV_NAMES as readonly string[]).includes(name)) {
     throw new LakehouseError("config", `unknown environment "${name}"`, {}, `use --env ${ENV_NAMES.join("|")}`);
   }
