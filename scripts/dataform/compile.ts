@@ -58,15 +58,16 @@ export function locateError(root: string, error: { fileName?: string; message: s
 }
 
 /** Compiles the project for an environment; throws a LakehouseError naming file and line on the first error. */
-export async function compileProject(env: Environment): Promise<CompiledGraph> {
-  const result = await dataform(env, ["compile", "--json"]);
+export async function compileProject(env: Environment, options: { projectDir?: string } = {}): Promise<CompiledGraph> {
+  const dir = options.projectDir ?? projectDir(env);
+  const result = await dataform(env, ["compile", "--json"], { projectDir: dir });
   let graph: CompiledGraph;
   try {
     graph = JSON.parse(result.stdout) as CompiledGraph;
   } catch {
     throw new LakehouseError("compile", `Dataform did not print a compiled graph (exit ${result.code}): ${(result.stderr || result.stdout).trim().split("\n").slice(-5).join(" | ")}`);
   }
-  const errors = (graph.graphErrors?.compilationErrors ?? []).map((e) => locateError(projectDir(env), e));
+  const errors = (graph.graphErrors?.compilationErrors ?? []).map((e) => locateError(dir, e));
   if (errors.length > 0) {
     const [first, ...rest] = errors;
     const more = rest.map((e) => `${e.file}${e.line ? `:${e.line}` : ""}: ${e.message}`).join("; ");

@@ -48,9 +48,13 @@ export function projectDir(env: Environment): string {
  * Runs the pinned Dataform CLI. Output is filtered of known noise; with `echo`, stdout/stderr are streamed
  * line by line as they come (progress of long runs).
  */
-export function dataform(env: Environment, args: string[], options: { echo?: boolean; withCredentials?: boolean } = {}): Promise<DataformResult> {
+export function dataform(
+  env: Environment,
+  args: string[],
+  options: { echo?: boolean; withCredentials?: boolean; projectDir?: string } = {},
+): Promise<DataformResult> {
   const bin = fromRoot("node_modules", "@dataform", "cli", "bundle.js");
-  const full = [bin, ...args.slice(0, 1), projectDir(env), ...args.slice(1)];
+  const full = [bin, ...args.slice(0, 1), options.projectDir ?? projectDir(env), ...args.slice(1)];
   if (options.withCredentials) full.push("--credentials", credentialsFile(env));
   full.push("--track=false");
   return new Promise((resolve, reject) => {

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadEnvironment } from "../../scripts/core/config.ts";
+import { LakehouseError } from "../../scripts/core/errors.ts";
+import { fromRoot } from "../../scripts/core/paths.ts";
+import { compileProject } from "../../scripts/dataform/compile.ts";
+import { isNoise, noiseFilter } from "../../scripts/dataform/runner.ts";
+import { parseRunOutput } from "../../scripts/dataform/results.ts";
+
+let dir: string;
+const env = loadEnvironment("local");
+
+/** A minimal Dataform project beside the real one (same node_modules), to break on purpose. */
+function project(files: Record<string, string>): string {
+  fs.rmSync(path.join(dir, "definitions"), { recursive: true, force: true });
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-df-"));
+  fs.symlinkSync(fromRoot("node_modules"), path.join(dir, "node_modules"));
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "t", dependencies: { "@dataform/core": "2.6.7" } }));
+  fs.writeFileSync(path.join(dir, "dataform.json"), JSON.stringify({ warehouse: "postgres", defaultSchema: "gold", assertionSchema: "gold_assertions" }));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function compileError(projectDir: string): Promise<LakehouseError> {
+  try {
+    await compileProject(env, { projectDir });
+  } catch (error) {
+    if (error instanceof LakehouseError) return error;
+    throw error;
+  }
+  throw new Error("expected a compilation error");
+}
+
+describe("compile", () => {
+  it("compiles a valid project to JSON with its SQL", async () => {
+    const graph = await compileProject(env, {
+      projectDir: project({ "definitions/ok.sqlx": 'config { type: "table", tags: ["gold"] }\nselect 1 as x\n' }),
+    });
+    expect(graph.tables?.map((t) => `${t.target.schema}.${t.target.name}`)).toEqual(["gold.ok"]);
+    expect(graph.tables?.[0].query).toContain("select 1 as x");
+  });
+
+  it("names the SQLX file and the source line of a syntax error", async () => {
+    const error = await compileError(
+      project({ "definitions/ok.sqlx": 'config { type: "table" }\nselect 1 as x\n', "definitions/broken.sqlx": 'config {\n  type: "table"\n\nselect ${oops(}\n' }),
+    );
+    expect(error.context.file).toBe("definitions/broken.sqlx");
+    expect(error.context.record).toBe(4);
+    expect(error.oneLine()).toMatch(/^compile: definitions\/broken\.sqlx:4: /);
+  });
+
+  it("names the JS file and line of an error in a definitions script", async () => {
+    const error = await compileError(project({ "definitions/gen.js": 'const a = 1;\npublish("x").query("select 1");\nthis is not js;\n' }));
+    expect(error.context.file).toBe("definitions/gen.js");
+    expect(error.context.record).toBe(3);
+  });
+
+  it("reports a missing dependency with the file that refers to it", async () => {
+    const error = await compileError(project({ "definitions/a.sqlx": 'config { type: "view" }\nselect * from ${ref("does_not_exist")}\n' }));
+    expect(error.context.file).toBe("definitions/a.sqlx");
+    expect(error.message).toMatch(/does_not_exist/);
+  });
+});
+
+describe("Dataform output", () => {
+  it("drops the pg-pool double-release trace and its stack lines, keeps the rest", () => {
+    const keep = noiseFilter();
+    const lines = [
+      "Error thrown when releasing ended pg.Client Release called on client which has already been released to the pool. Error: Release called on client which has already been released to the pool.",
+      "    at throwOnDoubleRelease (/x/node_modules/pg-pool/index.js:27:9)",
+      "    at async Runner.executeAction (/x/node_modules/@dataform/cli/bundle.js:22003:9)",
+      "Dataset created:  gold.a [table]",
+    ];
+    expect(lines.filter(keep)).toEqual(["Dataset created:  gold.a [table]"]);
+    expect(isNoise('{"level":"INFO","message":"[12:00:53.341 PM]: Configuring logger with level: 2"}')).toBe(true);
+  });
+
+  it("reads per-action outcomes and the first error of a failed action", () => {
+    const actions = parseRunOutput([
+      "\u001b[32mDataset created: \u001b[0m \u001b[36mgold.a\u001b[0m [table]",
+      "\u001b[91mDataset creation failed: \u001b[0m \u001b[36mgold.bad\u001b[0m [table]",
+      '  > drop table if exists "gold"."bad_temp" cascade',
+      '  \u001b[91mpostgres error: Error executing postgres query: column "nope" does not exist\u001b[0m',
+      "\u001b[91mAssertion failed: \u001b[0m \u001b[36mgold_assertions.as\u001b[0m",
+      "\u001b[32mAssertion passed: \u001b[0m \u001b[36mgold_assertions.ok\u001b[0m",
+    ]);
+    expect(actions).toEqual({
+      "gold.a": { status: "successful", kind: "dataset", type: "table" },
+      "gold.bad": { status: "failed", kind: "dataset", type: "table", error: 'Error executing postgres query: column "nope" does not exist' },
+      "gold_assertions.as": { status: "failed", kind: "assertion" },
+      "gold_assertions.ok": { status: "successful", kind: "assertion" },
+    });
+  });
+});
