@@ -1,0 +1,109 @@
+import { execFileSync } from "node:child_process";
+import * as os from "node:os";
+
+/** One measured quantity of a benchmark: repeated runs give median, min and max. */
+export interface Sample {
+  /** e.g. "catalog land rows/s". */
+  metric: string;
+  value: number;
+  unit: string;
+}
+
+export interface Figure {
+  stage: string;
+  metric: string;
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+  /** Target or reference note, e.g. "target ≥ 0.5". */
+  note?: string;
+}
+
+export interface Benchmark {
+  stage: string;
+  /** Prepares data once (not timed); returns a context for runs. */
+  setup?(scale: Scale): Promise<unknown>;
+  /** One run: returns the samples it measured. */
+  run(scale: Scale, context: unknown): Promise<Sample[]>;
+  teardown?(context: unknown): Promise<void>;
+  notes?: Record<string, string>;
+}
+
+export interface Scale {
+  quick: boolean;
+  songs: number;
+  users: number;
+  sessionItems: number;
+  events: number;
+  days: number;
+  actions: number;
+}
+
+export const FULL: Scale = { quick: false, songs: 1_000_000, users: 1_000_000, sessionItems: 10_000_000, events: 10_000_000, days: 30, actions: 2000 };
+export const QUICK: Scale = { quick: true, songs: 20_000, users: 5_000, sessionItems: 50_000, events: 50_000, days: 3, actions: 200 };
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Runs a benchmark `runs` times and folds its samples into figures (median, min, max per metric). */
+export async function measure(bench: Benchmark, scale: Scale, runs: number, log: (line: string) => void): Promise<Figure[]> {
+  const context = bench.setup ? await bench.setup(scale) : undefined;
+  const byMetric = new Map<string, Sample[]>();
+  try {
+    for (let i = 1; i <= runs; i++) {
+      const samples = await bench.run(scale, context);
+      for (const s of samples) byMetric.set(s.metric, [...(byMetric.get(s.metric) ?? []), s]);
+      log(`  ${bench.stage} run ${i}/${runs}: ${samples.map((s) => `${s.metric} ${format(s.value)} ${s.unit}`).join(", ")}`);
+    }
+  } finally {
+    await bench.teardown?.(context);
+  }
+  return [...byMetric.entries()].map(([metric, samples]) => {
+    const values = samples.map((s) => s.value);
+    return { stage: bench.stage, metric, unit: samples[0].unit, median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length, note: bench.notes?.[metric] };
+  });
+}
+
+export function format(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString("en-US");
+  if (Math.abs(value) >= 10) return value.toFixed(1);
+  return value.toFixed(3);
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
+export function gitRevision(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The results as a Markdown section. */
+export function renderResults(figures: Figure[], meta: { command: string; scale: Scale; started: Date; seconds: number }): string {
+  const lines = [
+    `## Results of ${meta.started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    "",
+    `- machine: ${machine()}`,
+    `- command: \`${meta.command}\``,
+    `- git revision: ${gitRevision()}`,
+    `- scale: songs ${meta.scale.songs}, users ${meta.scale.users}, session items ${meta.scale.sessionItems}, events ${meta.scale.events}, days ${meta.scale.days}, synthetic actions ${meta.scale.actions}`,
+    `- wall time of the whole benchmark: ${meta.seconds.toFixed(0)} s`,
+    "",
+    "| stage | metric | median | min | max | unit | runs | target / note |",
+    "| --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
+    ...figures.map((f) => `| ${f.stage} | ${f.metric} | ${format(f.median)} | ${format(f.min)} | ${format(f.max)} | ${f.unit} | ${f.runs} | ${f.note ?? ""} |`),
+    "",
+  ];
+  return lines.join("\n");
+}

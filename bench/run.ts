@@ -1,0 +1,42 @@
+/**
+ * `npm run bench [-- --quick] [--only stage,…] [--runs N]`: every stage measured against a reference on
+ * this machine, in one run. Full results are appended to bench/RESULTS.md; --quick (CI's smoke test) writes
+ * bench/out/quick.md instead.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { fromRoot } from "../scripts/core/paths.ts";
+import { FULL, measure, QUICK, renderResults, type Benchmark, type Figure } from "./harness.ts";
+
+const { values } = parseArgs({
+  options: { quick: { type: "boolean" }, only: { type: "string" }, runs: { type: "string" }, help: { type: "boolean" } },
+});
+if (values.help) {
+  process.stdout.write("Usage: npm run bench -- [--quick] [--only compile,land,…] [--runs N]\n");
+  process.exit(0);
+}
+
+const STAGES: Record<string, () => Promise<Benchmark>> = {
+  compile: async () => (await import("./stages/compile.ts")).compileBench,
+};
+
+const scale = values.quick ? QUICK : FULL;
+const runs = Number(values.runs ?? 3);
+const only = values.only ? values.only.split(",") : Object.keys(STAGES);
+const started = new Date();
+const figures: Figure[] = [];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+for (const name of only) {
+  const load = STAGES[name];
+  if (!load) throw new Error(`unknown benchmark stage "${name}" (known: ${Object.keys(STAGES).join(", ")})`);
+  log(`bench ${name}…`);
+  figures.push(...(await measure(await load(), scale, runs, log)));
+}
+const seconds = (Date.now() - started.getTime()) / 1000;
+const section = renderResults(figures, { command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(), scale, started, seconds });
+const target = values.quick ? fromRoot("bench", "out", "quick.md") : fromRoot("bench", "RESULTS.md");
+fs.mkdirSync(path.dirname(target), { recursive: true });
+if (values.quick) fs.writeFileSync(target, `${section}\n`);
+else fs.appendFileSync(target, `\n${section}`);
+process.stdout.write(`${section}\nwritten to ${path.relative(process.cwd(), target)}\n`);
