@@ -1,0 +1,148 @@
+/**
+ * Catalogs: where a table's current metadata file is recorded, swapped atomically at commit.
+ *
+ * `Catalog` is the interface (the Glue catalog implements it for production); `DirectoryCatalog` keeps the
+ * pointer in the bucket next to the table, so it needs nothing but the Storage interface:
+ *
+ *   warehouse/silver/<table>/metadata/v{N}.metadata.json   metadata files (created once, never rewritten)
+ *   warehouse/silver/<table>/metadata/v{N}.next            commit marker: "the metadata after vN is vM"
+ *   warehouse/silver/<table>/metadata/v0.next              the table's first metadata (creation)
+ *   warehouse/silver/<table>/metadata/version-hint.text    N of the current metadata (a hint, Hadoop-style)
+ *
+ * Commit = create the marker of the expected metadata with putIfAbsent: only one writer can create it, so
+ * the swap is a compare-and-swap even across processes. The current metadata is found by following
+ * markers from the hint (or from v0). A crash before the marker exists leaves the table where it was.
+ */
+import type { Storage } from "../storage/types.ts";
+import { LakehouseError } from "../core/errors.ts";
+import { keyOf, uriOf } from "./locations.ts";
+import type { TableMetadata } from "./types.ts";
+
+export interface LoadedTable {
+  /** URI of the current metadata file. */
+  metadataLocation: string;
+  metadata: TableMetadata;
+}
+
+export interface Catalog {
+  /** Storage key of the root of a table (its location in the bucket). */
+  tableKey(name: string): string;
+  /** The current metadata of a table, or null when the catalog has no such table. */
+  loadTable(name: string): Promise<LoadedTable | null>;
+  /**
+   * Points the table at `newMetadataLocation` if and only if it currently points at
+   * `expectedMetadataLocation` (null: the table does not exist yet). Throws CommitConflictError otherwise.
+   */
+  commitTable(name: string, expectedMetadataLocation: string | null, newMetadataLocation: string): Promise<void>;
+  listTables(): Promise<string[]>;
+  dropTable?(name: string): Promise<void>;
+  /** True for keys under the table that the catalog itself owns (vacuum keeps them). */
+  isCatalogFile?(key: string): boolean;
+}
+
+export class CommitConflictError extends LakehouseError {
+  constructor(
+    readonly table: string,
+    readonly expected: string | null,
+    readonly actual: string | null,
+  ) {
+    super(
+      "iceberg",
+      `commit conflict on table ${table}: expected metadata ${expected ?? "(none)"}, found ${actual ?? "(none)"}`,
+      { file: table },
+      "another writer committed first; re-read the table and retry",
+    );
+    this.name = "CommitConflictError";
+  }
+}
+
+const VERSION_FILE = /^v(\d+)\.metadata\.json$/;
+
+/** N of a `…/v{N}.metadata.json` location (0 for null). */
+export function metadataVersion(location: string | null): number {
+  if (location === null) return 0;
+  const match = VERSION_FILE.exec(location.slice(location.lastIndexOf("/") + 1));
+  if (!match) throw new LakehouseError("iceberg", `not a versioned metadata file name: ${location}`, { file: location });
+  return Number(match[1]);
+}
+
+export class DirectoryCatalog implements Catalog {
+  constructor(
+    readonly storage: Storage,
+    /** Key prefix of the namespace, e.g. `warehouse/silver`. */
+    readonly root = "warehouse/silver",
+  ) {}
+
+  tableKey(name: string): string {
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new LakehouseError("iceberg", `invalid table name "${name}"`);
+    return `${this.root}/${name}`;
+  }
+
+  private metadataDir(name: string): string {
+    return `${this.tableKey(name)}/metadata`;
+  }
+
+  private marker(name: string, version: number): string {
+    return `${this.metadataDir(name)}/v${version}.next`;
+  }
+
+  /** Follows the commit markers to the current version: [N, location] or null when not created. */
+  private async current(name: string): Promise<{ version: number; location: string } | null> {
+    const hint = await this.storage.getIfExists(`${this.metadataDir(name)}/version-hint.text`);
+    let version = hint ? Number(hint.toString("utf8").trim()) : 0;
+    if (!Number.isInteger(version) || version < 0) version = 0;
+    // A hint is only written after its version committed, but it may be missing or behind.
+    if (version > 0 && !(await this.storage.exists(`${this.metadataDir(name)}/v${version}.metadata.json`))) version = 0;
+    for (let steps = 0; ; steps++) {
+      const next = await this.storage.getIfExists(this.marker(name, version));
+      if (next === null) break;
+      const file = next.toString("utf8").trim();
+      version = metadataVersion(file);
+      if (steps > 1_000_000) throw new LakehouseError("iceberg", `commit markers of ${name} form a cycle`);
+    }
+    if (version === 0) return null;
+    return { version, location: uriOf(this.storage, `${this.metadataDir(name)}/v${version}.metadata.json`) };
+  }
+
+  async loadTable(name: string): Promise<LoadedTable | null> {
+    const current = await this.current(name);
+    if (!current) return null;
+    const bytes = await this.storage.get(keyOf(this.storage, current.location));
+    return { metadataLocation: current.location, metadata: JSON.parse(bytes.toString("utf8")) as TableMetadata };
+  }
+
+  async commitTable(name: string, expectedMetadataLocation: string | null, newMetadataLocation: string): Promise<void> {
+    const dir = this.metadataDir(name);
+    const newKey = keyOf(this.storage, newMetadataLocation);
+    if (!newKey.startsWith(`${dir}/`) || !(await this.storage.exists(newKey))) {
+      throw new LakehouseError("iceberg", `new metadata ${newMetadataLocation} is not a metadata file of table ${name}`);
+    }
+    const current = await this.current(name);
+    const actual = current?.location ?? null;
+    if (actual !== expectedMetadataLocation) throw new CommitConflictError(name, expectedMetadataLocation, actual);
+    const expectedVersion = metadataVersion(expectedMetadataLocation);
+    const newVersion = metadataVersion(newMetadataLocation);
+    const won = await this.storage.putIfAbsent(this.marker(name, expectedVersion), `v${newVersion}.metadata.json\n`);
+    if (!won) throw new CommitConflictError(name, expectedMetadataLocation, (await this.current(name))?.location ?? null);
+    // The hint only speeds up the next load; a failure here does not undo the commit.
+    await this.storage.put(`${dir}/version-hint.text`, `${newVersion}\n`).catch(() => undefined);
+  }
+
+  async listTables(): Promise<string[]> {
+    const names = new Set<string>();
+    const pattern = new RegExp(`^${this.root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/([a-z][a-z0-9_]*)/metadata/v0\\.next$`);
+    for (const object of await this.storage.list(`${this.root}/`)) {
+      const match = pattern.exec(object.key);
+      if (match) names.add(match[1]);
+    }
+    return [...names].sort();
+  }
+
+  async dropTable(name: string): Promise<void> {
+    await this.storage.deletePrefix(`${this.tableKey(name)}/`);
+  }
+
+  isCatalogFile(key: string): boolean {
+    return /\/metadata\/(v\d+\.next|version-hint\.text)$/.test(key);
+  }
+}

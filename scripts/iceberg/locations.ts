@@ -1,0 +1,35 @@
+/** Table locations (URIs in metadata) ↔ storage keys, and the file names the writer uses. */
+import { randomUUID } from "node:crypto";
+import type { Storage } from "../storage/types.ts";
+import { LakehouseError } from "../core/errors.ts";
+
+/** The URI written into metadata for a storage key (`file:///…/bucket/key` or `s3://bucket/prefix/key`). */
+export function uriOf(storage: Storage, key: string): string {
+  return `${storage.location.replace(/\/$/, "")}/${key}`;
+}
+
+/** The storage key of a URI written by {@link uriOf} with the same storage. */
+export function keyOf(storage: Storage, uri: string): string {
+  const base = `${storage.location.replace(/\/$/, "")}/`;
+  if (!uri.startsWith(base)) {
+    throw new LakehouseError("iceberg", `path ${uri} is not inside the bucket ${storage.location}`, { file: uri }, "the table was written to another bucket location; re-create it here");
+  }
+  return uri.slice(base.length);
+}
+
+export function metadataKey(tableKey: string, version: number): string {
+  return `${tableKey}/metadata/v${version}.metadata.json`;
+}
+
+export function dataFileKey(tableKey: string, partitionPath: string | null): string {
+  const dir = partitionPath ? `${tableKey}/data/${partitionPath}` : `${tableKey}/data`;
+  return `${dir}/${Date.now().toString(36)}-${randomUUID()}.parquet`;
+}
+
+export function manifestKey(tableKey: string, commitId: string, n: number): string {
+  return `${tableKey}/metadata/${commitId}-m${n}.avro`;
+}
+
+export function manifestListKey(tableKey: string, snapshotId: number, commitId: string): string {
+  return `${tableKey}/metadata/snap-${snapshotId}-1-${commitId}.avro`;
+}

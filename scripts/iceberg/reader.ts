@@ -1,0 +1,98 @@
+/**
+ * Reading a table: the live data files of a snapshot (manifest list → manifests → entries not deleted),
+ * and their rows as Arrow record batches or plain row objects (parquet-wasm readParquet), one data file
+ * in memory at a time.
+ */
+import { tableFromIPC, type RecordBatch } from "apache-arrow";
+import * as pq from "parquet-wasm";
+import type { Storage } from "../storage/types.ts";
+import { keyOf } from "./locations.ts";
+import { readManifest, readManifestList } from "./manifests.ts";
+import { currentSchema, currentSnapshot, snapshotById } from "./metadata.ts";
+import { STATUS_DELETED, type IcebergField, type LiveDataFile, type Row, type Snapshot, type TableMetadata } from "./types.ts";
+import { formatDate } from "./values.ts";
+
+export interface ReadOptions {
+  /** A snapshot other than the current one. */
+  snapshotId?: number;
+  /** Only these `ingest_on` partitions (`YYYY-MM-DD`). */
+  partitions?: string[];
+  /** Rows per Arrow batch (default 65,536). */
+  batchSize?: number;
+}
+
+function pickSnapshot(metadata: TableMetadata, snapshotId?: number): Snapshot | null {
+  return snapshotId === undefined ? currentSnapshot(metadata) : snapshotById(metadata, snapshotId);
+}
+
+/** The live data files of the current (or given) snapshot, sorted by partition then path. */
+export async function snapshotFiles(storage: Storage, metadata: TableMetadata, options: ReadOptions = {}): Promise<LiveDataFile[]> {
+  const snapshot = pickSnapshot(metadata, options.snapshotId);
+  if (!snapshot) return [];
+  const wanted = options.partitions ? new Set(options.partitions) : null;
+  const out: LiveDataFile[] = [];
+  for (const manifest of await readManifestList(storage, snapshot)) {
+    if (manifest.content !== 0) continue;
+    for (const entry of await readManifest(storage, manifest)) {
+      if (entry.status === STATUS_DELETED) continue;
+      const f = entry.data_file;
+      const partition = f.partition.ingest_on === null ? null : formatDate(f.partition.ingest_on);
+      if (wanted && (partition === null || !wanted.has(partition))) continue;
+      out.push({
+        key: keyOf(storage, f.file_path),
+        path: f.file_path,
+        partition,
+        recordCount: f.record_count,
+        sizeBytes: f.file_size_in_bytes,
+        sequenceNumber: entry.sequence_number ?? manifest.sequence_number,
+        dataFile: f,
+      });
+    }
+  }
+  return out.sort((a, b) => ((a.partition ?? "") + a.path < (b.partition ?? "") + b.path ? -1 : 1));
+}
+
+/** Arrow record batches of one data file. */
+export async function* readDataFile(storage: Storage, key: string, batchSize = 65_536): AsyncGenerator<RecordBatch> {
+  const bytes = await storage.get(key);
+  const wasmTable = pq.readParquet(bytes, { batchSize });
+  const table = tableFromIPC(wasmTable.intoIPCStream());
+  yield* table.batches;
+}
+
+/** Arrow record batches of every live data file of the snapshot. */
+export async function* readBatches(storage: Storage, metadata: TableMetadata, options: ReadOptions = {}): AsyncGenerator<RecordBatch> {
+  for (const file of await snapshotFiles(storage, metadata, options)) yield* readDataFile(storage, file.key, options.batchSize);
+}
+
+/** Converts a batch to rows with the project's in-memory types (date → days, long/timestamp → bigint). */
+export function batchRows(batch: RecordBatch, fields: IcebergField[]): Row[] {
+  const rows: Row[] = Array.from({ length: batch.numRows }, () => ({}));
+  for (const field of fields) {
+    const vector = batch.getChild(field.name);
+    if (!vector) {
+      for (const row of rows) row[field.name] = null;
+      continue;
+    }
+    let i = 0;
+    for (const data of vector.data) {
+      const raw = data.values as ArrayLike<number | bigint>;
+      for (let j = 0; j < data.length; j++, i++) {
+        if (!data.getValid(j)) {
+          rows[i][field.name] = null;
+        } else if (field.type === "date" || field.type === "long" || field.type === "timestamp") {
+          rows[i][field.name] = raw[data.offset + j];
+        } else {
+          rows[i][field.name] = vector.get(i);
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+/** Rows of every live data file of the snapshot, as plain objects. */
+export async function* readRows(storage: Storage, metadata: TableMetadata, options: ReadOptions = {}): AsyncGenerator<Row> {
+  const fields = currentSchema(metadata).fields;
+  for await (const batch of readBatches(storage, metadata, options)) yield* batchRows(batch, fields);
+}
