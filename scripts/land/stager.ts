@@ -81,7 +81,7 @@ export class PartitionStager {
   async addFile(body: Buffer | string | Readable | AsyncIterable<Buffer>, options: AddFileOptions = {}): Promise<ManifestFile> {
     const name = partName(this.files.length, this.ext);
     const measure = new Measure();
-    const input = typeof body === "string" || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body instanceof Readable ? body : Readable.from(body);
+    const input = typeof body === "string" || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body instanceof Readable ? body : Readable.from(body, { objectMode: false });
     input.on("error", (error) => measure.destroy(error));
     input.pipe(measure);
     await this.storage.put(`${this.stagingPrefix}${name}`, measure);

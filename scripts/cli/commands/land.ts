@@ -1,7 +1,44 @@
-import { notBuiltYet, type Command } from "../command.ts";
+import type { Command } from "../command.ts";
+import { LakehouseError } from "../../core/errors.ts";
+import { landSources } from "../../land/index.ts";
+import { SOURCES, type SourceName } from "../../land/layout.ts";
 
 export const command: Command = {
   name: "land",
-  summary: "not built yet: issue 4 (sources and landing)",
-  run: notBuiltYet("land", "issue 4 (sources and landing)"),
+  summary: "copy the sources (catalog, api, sparkify) unchanged into the bucket's landing zone",
+  details: [
+    "Layout: landing/<source>/<entity>/ingest_on=YYYY-MM-DD/part-NNNNN.<ext> + _manifest.json (written last).",
+    "Snapshots (catalog/songs, sparkify/songs) land into ingest_on = the end date; api/* one partition per day;",
+    "sparkify/events one partition per log day. Re-landing a window replaces its partitions.",
+  ].join("\n"),
+  options: {
+    source: { type: "string", multiple: true, description: `only this source (${SOURCES.join("|")}); repeatable` },
+    "start-date": { type: "string", description: "first day of the window (default: sources.start_date)" },
+    "end-date": { type: "string", description: "last day of the window (default: sources.end_date)" },
+    "songs-path": { type: "string", description: "Sparkify song files, folder or s3:// URI (default: <sparkify path>/song_data)" },
+    "sparkify-path": { type: "string", description: "Sparkify root (song_data/, log_data/), folder or s3:// URI (default: sources.sparkify_path)" },
+  },
+  async run({ env, values, log, json }) {
+    const sources = ((values.source as string[] | undefined) ?? []).flatMap((s) => s.split(",")).filter(Boolean);
+    for (const source of sources) {
+      if (!(SOURCES as readonly string[]).includes(source)) throw new LakehouseError("land", `unknown source "${source}"`, { field: "--source" }, `one of ${SOURCES.join(", ")}`);
+    }
+    const summary = await landSources(env, {
+      sources: sources.length ? (sources as SourceName[]) : undefined,
+      startDate: values["start-date"] as string | undefined,
+      endDate: values["end-date"] as string | undefined,
+      songsPath: values["songs-path"] as string | undefined,
+      sparkifyPath: values["sparkify-path"] as string | undefined,
+      log,
+    });
+    const rows = summary.entities.map((e) => ({ entity: e.entity, partitions: e.partitions, rows: e.rows, bytes: e.bytes }));
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ window: summary.window, location: summary.location, entities: rows }, null, 2)}\n`);
+    } else {
+      const lines = [`landed ${summary.window.start_date} .. ${summary.window.end_date} into ${summary.location}`];
+      lines.push(`  ${"entity".padEnd(18)} ${"partitions".padStart(10)} ${"rows".padStart(10)} ${"bytes".padStart(12)}`);
+      for (const r of rows) lines.push(`  ${r.entity.padEnd(18)} ${String(r.partitions).padStart(10)} ${String(r.rows).padStart(10)} ${String(r.bytes).padStart(12)}`);
+      process.stdout.write(`${lines.join("\n")}\n`);
+    }
+  },
 };

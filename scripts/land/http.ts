@@ -1,0 +1,120 @@
+import { LakehouseError } from "../core/errors.ts";
+import { byteOffset, jsonErrorOffset } from "./jsonOffset.ts";
+
+export interface RetryPolicy {
+  /** Attempts in all (first try included). */
+  attempts: number;
+  /** First backoff; doubles each retry (with jitter), capped by maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Per attempt, headers and body included. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 30_000 };
+
+/** What a JSON-array response gave: the body exactly as received and its record count. */
+export interface FetchedArray {
+  body: Buffer;
+  rows: number;
+  attempts: number;
+}
+
+/** Why one attempt failed; `offset` is the byte offset in the body when the body was at fault. */
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly offset?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return [(error as Error).message, cause?.code ?? cause?.message].filter(Boolean).join(": ");
+}
+
+async function attempt(url: string, policy: RetryPolicy): Promise<{ body: Buffer; rows: number }> {
+  const signal = AbortSignal.timeout(policy.timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal, headers: { accept: "application/json" } });
+  } catch (error) {
+    const timedOut = signal.aborted;
+    throw new AttemptError(timedOut ? `no response within ${policy.timeoutMs} ms` : `request failed: ${causeOf(error)}`, true);
+  }
+  if (response.status !== 200) {
+    const text = await response.text().catch(() => "");
+    const retryable = response.status === 429 || response.status === 408 || response.status >= 500;
+    throw new AttemptError(`HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`, retryable, undefined, response.status === 429 ? retryAfter(response.headers.get("retry-after")) : undefined);
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const expected = response.headers.get("content-length");
+  try {
+    const reader = response.body?.getReader();
+    for (;;) {
+      if (!reader) break;
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(Buffer.from(value));
+      received += value.length;
+    }
+  } catch (error) {
+    throw new AttemptError(`${signal.aborted ? `body not complete within ${policy.timeoutMs} ms` : "truncated body"} at byte offset ${received}${expected ? ` of ${expected}` : ""} (${causeOf(error)})`, true, received);
+  }
+  if (expected !== null && Number(expected) !== received) {
+    throw new AttemptError(`truncated body at byte offset ${received} of ${expected}`, true, received);
+  }
+  const body = Buffer.concat(chunks, received);
+  const text = body.toString("utf8");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    const at = byteOffset(text, jsonErrorOffset(text) ?? text.length);
+    throw new AttemptError(`malformed JSON at byte offset ${at} of ${received}`, true, at);
+  }
+  if (!Array.isArray(parsed)) throw new AttemptError("the body is JSON but not a top-level array", true, 0);
+  return { body, rows: parsed.length };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * GETs a URL that answers a top-level JSON array, with bounded retries: exponential backoff with jitter,
+ * Retry-After honoured on 429, per-attempt timeout. Retries 5xx, 429, 408, network errors, timeouts,
+ * truncated and malformed bodies. The final error names the URL, the attempts and the byte offset.
+ */
+export async function fetchJsonArray(url: string, policy: RetryPolicy = DEFAULT_RETRY, onRetry?: (message: string, waitMs: number) => void): Promise<FetchedArray> {
+  let last: AttemptError | undefined;
+  for (let n = 1; n <= policy.attempts; n++) {
+    try {
+      return { ...(await attempt(url, policy)), attempts: n };
+    } catch (error) {
+      if (!(error instanceof AttemptError)) throw error;
+      last = error;
+      if (!error.retryable || n === policy.attempts) break;
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1) * (0.5 + Math.random() / 2));
+      const wait = error.retryAfterMs !== undefined ? Math.min(policy.maxDelayMs, Math.max(error.retryAfterMs, backoff)) : backoff;
+      onRetry?.(`GET ${url}: ${error.message}; retry ${n}/${policy.attempts - 1} in ${Math.round(wait)} ms`, wait);
+      await sleep(wait);
+    }
+  }
+  throw new LakehouseError(
+    "land",
+    `GET ${url} failed${last!.retryable ? ` after ${policy.attempts} attempts` : ""}: ${last!.message}`,
+    { file: url, ...(last!.offset !== undefined ? { record: `byte ${last!.offset}` } : {}) },
+    last!.message.startsWith("request failed") ? "is the API up? (npx lakehouse up)" : undefined,
+  );
+}

@@ -1,0 +1,84 @@
+import type { Environment } from "../core/config.ts";
+import { LakehouseError } from "../core/errors.ts";
+import { createLogger, type Logger } from "../core/log.ts";
+import { openStorage } from "../storage/index.ts";
+import type { Storage } from "../storage/types.ts";
+import { landApi } from "./api.ts";
+import { landCatalog } from "./catalog.ts";
+import type { EntityResult, LandContext } from "./context.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
+import { checkDate, SOURCES, type SourceName } from "./layout.ts";
+import { joinSourcePath, landSparkifyEvents, landSparkifySongs } from "./sparkify.ts";
+
+export interface LandOptions {
+  /** Default: all three. */
+  sources?: SourceName[];
+  startDate?: string;
+  endDate?: string;
+  /** Sparkify song files (default `<sparkify path>/song_data`). */
+  songsPath?: string;
+  /** Sparkify root folder or s3:// URI (default env.sources.sparkify_path). */
+  sparkifyPath?: string;
+  apiBaseUrl?: string;
+  retry?: Partial<RetryPolicy>;
+  catalogPartRows?: number;
+  storage?: Storage;
+  log?: Logger;
+}
+
+export interface LandSummary {
+  window: { start_date: string; end_date: string };
+  location: string;
+  entities: EntityResult[];
+}
+
+/** The API's base URL from the environment (base_url in prod, the local simulator otherwise). */
+export function apiBaseUrl(env: Environment): string {
+  return env.api.base_url ?? `http://${env.api.host ?? "127.0.0.1"}:${env.api.port ?? 8787}`;
+}
+
+export function landContext(env: Environment, options: LandOptions = {}): LandContext {
+  const start = checkDate(options.startDate ?? env.sources.start_date, "start_date");
+  const end = checkDate(options.endDate ?? env.sources.end_date, "end_date");
+  if (start > end) throw new LakehouseError("land", `start date ${start} is after end date ${end}`, { field: "start_date" });
+  const sparkifyPath = env.resolvePath(options.sparkifyPath ?? env.sources.sparkify_path);
+  const partRows = options.catalogPartRows ?? 100_000;
+  if (!Number.isSafeInteger(partRows) || partRows < 1) throw new LakehouseError("land", `catalog part rows must be ≥ 1, got ${partRows}`);
+  return {
+    env,
+    storage: options.storage ?? openStorage(env),
+    log: options.log ?? createLogger({ quiet: true }),
+    window: { start_date: start, end_date: end },
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    apiBaseUrl: options.apiBaseUrl ?? apiBaseUrl(env),
+    sparkifyPath,
+    songsPath: options.songsPath ? env.resolvePath(options.songsPath) : joinSourcePath(sparkifyPath, "song_data"),
+    catalogPartRows: partRows,
+  };
+}
+
+/**
+ * Lands the chosen sources for the window. Each partition is published whole (manifest last) or not at
+ * all; re-landing replaces partitions. Stops at the first failure (earlier partitions stay published).
+ */
+export async function landSources(env: Environment, options: LandOptions = {}): Promise<LandSummary> {
+  const ctx = landContext(env, options);
+  const sources = options.sources ?? [...SOURCES];
+  for (const source of sources) {
+    if (!(SOURCES as readonly string[]).includes(source)) throw new LakehouseError("land", `unknown source "${source}"`, { field: "source" }, `one of ${SOURCES.join(", ")}`);
+  }
+  const entities: EntityResult[] = [];
+  const step = async (label: string, fn: () => Promise<EntityResult | EntityResult[]>) => {
+    const out = await ctx.log.step(label, fn, (r) =>
+      (Array.isArray(r) ? r : [r]).map((e) => `${e.entity}: ${e.partitions} partitions, ${e.rows} rows, ${e.bytes} bytes`).join("; "),
+    );
+    entities.push(...(Array.isArray(out) ? out : [out]));
+  };
+  if (sources.includes("catalog")) await step("land catalog", () => landCatalog(ctx));
+  if (sources.includes("api")) await step("land api", () => landApi(ctx));
+  if (sources.includes("sparkify")) {
+    await step("land sparkify/songs", () => landSparkifySongs(ctx));
+    await step("land sparkify/events", () => landSparkifyEvents(ctx));
+  }
+  return { window: ctx.window, location: ctx.storage.location, entities };
+}

@@ -1,0 +1,69 @@
+import { addManifest, emptyResult, type EntityResult, type LandContext } from "./context.ts";
+import { isIsoDate } from "./layout.ts";
+import { PartitionStager } from "./stager.ts";
+import { listSourceFiles, type SourceFile } from "./sourceFiles.ts";
+
+const EVENTS_FILE = /(?:^|\/)(\d{4}-\d{2}-\d{2})-events\.json$/;
+
+/** The day of a Sparkify log file (`…/2018-11-05-events.json`), or null. */
+export function eventsDayOf(relative: string): string | null {
+  const day = EVENTS_FILE.exec(relative)?.[1];
+  return day && isIsoDate(day) ? day : null;
+}
+
+const join = (root: string, sub: string) => `${root.replace(/\/+$/, "")}/${sub}`;
+
+async function landFiles(ctx: LandContext, stager: PartitionStager, files: SourceFile[], prefix: string, label: string): Promise<void> {
+  let done = 0;
+  for (const file of files) {
+    await stager.addFile(await file.open(), { original: `${prefix}${file.relative}` });
+    ctx.log.progress(label, ++done, files.length);
+  }
+}
+
+/** Sparkify song files, byte for byte, into one partition (ingest_on = the window's end), one part per file. */
+export async function landSparkifySongs(ctx: LandContext): Promise<EntityResult> {
+  const result = emptyResult("sparkify/songs");
+  const startedAt = new Date();
+  const root = ctx.songsPath;
+  const files = await listSourceFiles(ctx.env, root, (relative) => relative.endsWith(".json"));
+  const stager = new PartitionStager(ctx.storage, "sparkify/songs", ctx.window.end_date, "json");
+  try {
+    await landFiles(ctx, stager, files, "", "land sparkify/songs");
+    addManifest(result, await stager.publish({ source: "sparkify", format: "json", origin: { kind: "files", root }, window: ctx.window, startedAt }));
+  } catch (error) {
+    await stager.abort();
+    throw error;
+  }
+  return result;
+}
+
+/** Sparkify log files, byte for byte, one partition per log day inside the window. */
+export async function landSparkifyEvents(ctx: LandContext): Promise<EntityResult> {
+  const result = emptyResult("sparkify/events");
+  const root = join(ctx.sparkifyPath, "log_data");
+  const { start_date, end_date } = ctx.window;
+  const files = await listSourceFiles(ctx.env, root, (relative) => {
+    const day = eventsDayOf(relative);
+    return day !== null && day >= start_date && day <= end_date;
+  });
+  const byDay = new Map<string, SourceFile[]>();
+  for (const file of files) {
+    const day = eventsDayOf(file.relative)!;
+    byDay.set(day, [...(byDay.get(day) ?? []), file]);
+  }
+  for (const day of [...byDay.keys()].sort()) {
+    const startedAt = new Date();
+    const stager = new PartitionStager(ctx.storage, "sparkify/events", day, "json");
+    try {
+      await landFiles(ctx, stager, byDay.get(day)!, "", `land sparkify/events ${day}`);
+      addManifest(result, await stager.publish({ source: "sparkify", format: "jsonl", origin: { kind: "files", root }, window: { start_date: day, end_date: day }, startedAt }));
+    } catch (error) {
+      await stager.abort();
+      throw error;
+    }
+  }
+  return result;
+}
+
+export { join as joinSourcePath };
