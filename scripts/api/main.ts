@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const raw = process.env.LAKEHOUSE_API_ENV;
   if (!raw) throw new Error("LAKEHOUSE_API_ENV is not set (start the simulator with `npx lakehouse up`)");
   const env = JSON.parse(raw) as Environment;
-  env.resolvePath = (p: string) => (/^s3:\/\//.test(p) ? p : path.resolve(PROJECT_ROOT, p));
+  // Relative paths resolve from the folder holding environments/ (the project, or a test's copy).
+  const root = env.file ? path.dirname(path.dirname(path.resolve(PROJECT_ROOT, env.file))) : PROJECT_ROOT;
+  env.resolvePath = (p: string) => (/^s3:\/\//.test(p) ? p : path.resolve(root, p));
   const server = await startApiServer({ ...apiServerOptions(env), log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`) });
   process.stdout.write(`${new Date().toISOString()} purchase API simulator listening on ${server.url} (pid ${process.pid})\n`);
   const stop = () => {
