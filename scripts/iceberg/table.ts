@@ -79,7 +79,7 @@ export function appendFiles(storage: Storage, catalog: Catalog, name: string, fi
  * Replaces the given `ingest_on` partitions (`YYYY-MM-DD`): one snapshot (operation "overwrite") removes
  * every live data file of those partitions and adds `files` (which must belong to them).
  */
-export function replacePartitions(
+export async function replacePartitions(
   storage: Storage,
   catalog: Catalog,
   name: string,
