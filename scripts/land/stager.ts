@@ -7,13 +7,19 @@ import { contentSha256, serialiseManifest, type Manifest, type ManifestFile, typ
 /** Counts bytes, sha256 and non-blank lines of what flows through, unchanged. */
 export class Measure extends Transform {
   bytes = 0;
+  /** Non-blank lines (only counted when `countLines` is set). */
   lines = 0;
   private readonly hash = createHash("sha256");
   private inLine = false;
 
+  constructor(private readonly countLines = true) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
+    if (!this.countLines) return done(null, chunk);
     let inLine = this.inLine;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i];
@@ -80,7 +86,7 @@ export class PartitionStager {
   /** Streams one part file into staging, measuring it on the way. */
   async addFile(body: Buffer | string | Readable | AsyncIterable<Buffer>, options: AddFileOptions = {}): Promise<ManifestFile> {
     const name = partName(this.files.length, this.ext);
-    const measure = new Measure();
+    const measure = new Measure(options.rows === undefined);
     const input = typeof body === "string" || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body instanceof Readable ? body : Readable.from(body, { objectMode: false });
     input.on("error", (error) => measure.destroy(error));
     input.pipe(measure);
