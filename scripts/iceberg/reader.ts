@@ -3,6 +3,7 @@
  * and their rows as Arrow record batches or plain row objects (parquet-wasm readParquet), one data file
  * in memory at a time.
  */
+import { openAsBlob } from "node:fs";
 import { tableFromIPC, type RecordBatch } from "apache-arrow";
 import * as pq from "parquet-wasm";
 import type { Storage } from "../storage/types.ts";
@@ -52,12 +53,23 @@ export async function snapshotFiles(storage: Storage, metadata: TableMetadata, o
   return out.sort((a, b) => ((a.partition ?? "") + a.path < (b.partition ?? "") + b.path ? -1 : 1));
 }
 
-/** Arrow record batches of one data file. */
+/**
+ * Arrow record batches of one data file, decoded one row group at a time. A local file is read through a
+ * file-backed Blob (never loaded whole); other storage fetches the object first.
+ */
 export async function* readDataFile(storage: Storage, key: string, batchSize = 65_536): AsyncGenerator<RecordBatch> {
-  const bytes = await storage.get(key);
-  const wasmTable = pq.readParquet(bytes, { batchSize });
-  const table = tableFromIPC(wasmTable.intoIPCStream());
-  yield* table.batches;
+  const local = storage.localPath(key);
+  const blob = local ? await openAsBlob(local) : new Blob([new Uint8Array(await storage.get(key))]);
+  const file = await pq.ParquetFile.fromFile(blob);
+  try {
+    const groups = file.metadata().numRowGroups();
+    for (let group = 0; group < groups; group++) {
+      const wasmTable = await file.read({ rowGroups: [group], batchSize });
+      yield* tableFromIPC(wasmTable.intoIPCStream()).batches;
+    }
+  } finally {
+    file.free();
+  }
 }
 
 /** Arrow record batches of every live data file of the snapshot. */
