@@ -246,7 +246,7 @@ export class S3Storage implements Storage {
       const source = `${this.bucket}/${this.key(`${staging}${relative}`)}`;
       try {
         await this.client.send(
-          new CopyObjectCommand({ Bucket: this.bucket, Key: this.key(`${final}${relative}`), CopySource: source.split("/").map(encodeURIComponent).join("/") }),
+          new CopyObjectCommand({ Bucket: this.bucket, Key: this.key(`${final}${relative}`), CopySource: encodeURI(source) }),
         );
       } catch (error) {
         throw this.fail("copy failed", `${final}${relative}`, error);

@@ -59,9 +59,10 @@ describe("S3Storage against s3rver on loopback", () => {
     await storage.put("landing/x/ingest_on=2018-11-01/part-00000.json", "old0");
     await storage.put("landing/x/ingest_on=2018-11-01/part-00001.json", "old1");
     await storage.put("landing/x/ingest_on=2018-11-01/_manifest.json", "{\"old\":true}");
-    await storage.put("_staging/u1/part-00000.json", "new0");
-    await storage.put("_staging/u1/_manifest.json", "{\"new\":true}");
-    await storage.publishPartition("_staging/u1/", "landing/x/ingest_on=2018-11-01/", "_manifest.json");
+    // Staged keys with "=": the copy source must be encoded the way the server decodes it.
+    await storage.put("_staging/u1/ingest_on=2018-11-01/part-00000.json", "new0");
+    await storage.put("_staging/u1/ingest_on=2018-11-01/_manifest.json", "{\"new\":true}");
+    await storage.publishPartition("_staging/u1/ingest_on=2018-11-01/", "landing/x/ingest_on=2018-11-01/", "_manifest.json");
     expect((await storage.list("landing/")).map((o) => o.key)).toEqual([
       "landing/x/ingest_on=2018-11-01/_manifest.json",
       "landing/x/ingest_on=2018-11-01/part-00000.json",
