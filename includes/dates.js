@@ -8,6 +8,11 @@ function addDays(expr, days) {
   return isRedshift() ? `cast(dateadd(day, ${days}, ${expr}) as date)` : `cast((${expr}) + (${days}) as date)`;
 }
 
+/** Whole days from date `from` to date `to`. */
+function daysBetween(from, to) {
+  return isRedshift() ? `datediff(day, ${from}, ${to})` : `((${to}) - (${from}))`;
+}
+
 /** Integer yyyymmdd key of a date or timestamp (dim_date.date_key). */
 function dateKey(expr) {
   return `cast(to_char(${expr}, 'YYYYMMDD') as integer)`;
@@ -53,4 +58,4 @@ function integers(digits = 5) {
   return `(select ${names.map((n, i) => `${n}.d * ${10 ** i}`).join(" + ")} as n from ${names.map((n) => `(${digit}) as ${n}`).join(" cross join ")})`;
 }
 
-module.exports = { addDays, dateKey, part, isoDayOfWeek, timestampText, END_OF_TIME, monthName, dayName, integers };
+module.exports = { addDays, daysBetween, dateKey, part, isoDayOfWeek, timestampText, END_OF_TIME, monthName, dayName, integers };

@@ -1,0 +1,222 @@
+/**
+ * `lakehouse mount`: loads the current snapshot of each silver Iceberg table into the PostgreSQL schema
+ * `silver` (same names and columns, types from SQL_TYPES) with COPY, so that the Dataform declarations
+ * see locally what Redshift Spectrum sees in production.
+ *
+ * - A table whose mounted snapshot id (recorded in silver._mounts) is the current one is skipped.
+ * - Every load is one transaction, so a failed mount leaves the previous version in place:
+ *     no table yet                      create + COPY
+ *     no dependent views                COPY into a side table, drop the old one, rename (readers see the
+ *                                       old version until the commit)
+ *     dependent views, same columns     truncate + COPY (views stay as they are)
+ *     dependent views, columns changed  side table; the dependent views (recursively) are dropped and
+ *                                       recreated from their definitions in the same transaction; a view
+ *                                       that no longer fits fails the mount, naming it
+ *   Dependent gold views are therefore never dropped silently.
+ */
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { LakehouseError } from "../core/errors.ts";
+import type { Logger } from "../core/log.ts";
+import { SILVER_TABLES, type SilverTable } from "../silver/tables.ts";
+import { encodeRows } from "./copy.ts";
+import { createMountsSql, createTableSql, expectedLayout, ident, LIVE_LAYOUT_SQL, MOUNT_SCHEMA, MOUNTS_TABLE, qualified } from "./ddl.ts";
+import type { MountSource, SilverSnapshot } from "./source.ts";
+
+export type MountMethod = "create" | "swap" | "truncate" | "swap-recreating-views";
+
+export interface TableMountResult {
+  table: string;
+  action: "mounted" | "skipped" | "missing";
+  snapshotId: string | null;
+  rows: number;
+  method?: MountMethod;
+  /** Views recreated around a layout change (schema.name). */
+  recreatedViews?: string[];
+  ms: number;
+}
+
+export interface MountOptions {
+  /** Only these tables (default: all six). */
+  tables?: string[];
+  /** Reload even when the snapshot id is already mounted. */
+  force?: boolean;
+  log?: Logger;
+  schema?: string;
+}
+
+interface DependentView {
+  schema: string;
+  name: string;
+  kind: "v" | "m";
+  depth: number;
+  definition: string;
+  comment: string | null;
+}
+
+/** Views (and materialized views) that depend on a relation, directly or through other views, shallowest first. */
+const DEPENDENT_VIEWS_SQL = `with recursive deps(oid, depth) as (
+  select r.ev_class, 1
+    from pg_depend d
+    join pg_rewrite r on r.oid = d.objid
+   where d.classid = 'pg_rewrite'::regclass and d.refobjid = to_regclass($1) and r.ev_class <> d.refobjid
+  union
+  select r.ev_class, deps.depth + 1
+    from deps
+    join pg_depend d on d.refobjid = deps.oid and d.classid = 'pg_rewrite'::regclass
+    join pg_rewrite r on r.oid = d.objid
+   where r.ev_class <> deps.oid and deps.depth < 100
+)
+select n.nspname as schema, c.relname as name, c.relkind as kind, max(deps.depth) as depth,
+       pg_get_viewdef(c.oid) as definition, obj_description(c.oid, 'pg_class') as comment
+  from deps
+  join pg_class c on c.oid = deps.oid
+  join pg_namespace n on n.oid = c.relnamespace
+ where c.relkind in ('v', 'm')
+ group by c.oid, n.nspname, c.relname, c.relkind
+ order by max(deps.depth), n.nspname, c.relname`;
+
+function selectTables(names?: string[]): SilverTable[] {
+  if (!names || names.length === 0) return SILVER_TABLES;
+  return names.map((name) => {
+    const table = SILVER_TABLES.find((t) => t.name === name);
+    if (!table) throw new LakehouseError("mount", `unknown silver table "${name}"`, {}, `known: ${SILVER_TABLES.map((t) => t.name).join(", ")}`);
+    return table;
+  });
+}
+
+async function copyInto(client: pg.Client, table: SilverTable, target: string, snapshot: SilverSnapshot, progress: (rows: number) => void): Promise<number> {
+  const columns = table.columns.map((c) => ident(c.name)).join(", ");
+  const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable;
+  let rows = 0;
+  async function* lines() {
+    for await (const batch of snapshot.batches()) {
+      if (batch.length === 0) continue;
+      yield encodeRows(table.columns, batch, rows + 1);
+      rows += batch.length;
+      progress(rows);
+    }
+  }
+  await pipeline(Readable.from(lines()), copy);
+  return rows;
+}
+
+async function dependentViews(client: pg.Client, relation: string): Promise<DependentView[]> {
+  const result = await client.query<DependentView>(DEPENDENT_VIEWS_SQL, [relation]);
+  return result.rows.map((r) => ({ ...r, depth: Number(r.depth) }));
+}
+
+async function recreateViews(client: pg.Client, views: DependentView[], tableName: string): Promise<void> {
+  for (const view of views) {
+    const name = qualified(view.schema, view.name);
+    const kind = view.kind === "m" ? "materialized view" : "view";
+    try {
+      await client.query(`create ${kind} ${name} as ${view.definition}`);
+      if (view.comment !== null) await client.query(`comment on ${kind} ${name} is ${client.escapeLiteral(view.comment)}`);
+    } catch (error) {
+      throw new LakehouseError(
+        "mount",
+        `the new layout of silver.${tableName} breaks dependent view ${view.schema}.${view.name}: ${(error as Error).message}`,
+        { file: `${view.schema}.${view.name}` },
+        "nothing was changed; fix the view (or drop it), or run `npx dataform run` after updating the staging models",
+      );
+    }
+  }
+}
+
+/** Loads one table's snapshot in one transaction; see the module comment for the four paths. */
+async function loadTable(client: pg.Client, schema: string, table: SilverTable, snapshot: SilverSnapshot, liveLayout: string | null, log?: Logger) {
+  const target = qualified(schema, table.name);
+  const side = qualified(schema, `${table.name}__mounting`);
+  const progress = (rows: number) => log?.progress(`mount silver.${table.name}`, rows, snapshot.rowCount ?? undefined);
+  let method: MountMethod;
+  let rows: number;
+  let recreated: DependentView[] = [];
+  await client.query("begin");
+  try {
+    if (liveLayout === null) {
+      method = "create";
+      await client.query(createTableSql(table, schema));
+      rows = await copyInto(client, table, target, snapshot, progress);
+    } else {
+      const views = await dependentViews(client, `${schema}.${table.name}`);
+      if (views.length > 0 && liveLayout === expectedLayout(table)) {
+        method = "truncate";
+        await client.query(`truncate table ${target}`);
+        rows = await copyInto(client, table, target, snapshot, progress);
+      } else {
+        method = views.length > 0 ? "swap-recreating-views" : "swap";
+        await client.query(`drop table if exists ${side}`);
+        await client.query(createTableSql(table, schema, `${table.name}__mounting`));
+        rows = await copyInto(client, table, side, snapshot, progress);
+        // Only views: a table depending on silver (none expected) would block the drop, loudly.
+        await client.query(`drop table ${target}${views.length > 0 ? " cascade" : ""}`);
+        await client.query(`alter table ${side} rename to ${ident(table.name)}`);
+        await recreateViews(client, views, table.name);
+        recreated = views;
+      }
+    }
+    await client.query(
+      `insert into ${qualified(schema, MOUNTS_TABLE)} (table_name, snapshot_id, row_count, layout, mounted_at)
+       values ($1, $2, $3, $4, now())
+       on conflict (table_name) do update
+         set snapshot_id = excluded.snapshot_id, row_count = excluded.row_count, layout = excluded.layout, mounted_at = excluded.mounted_at`,
+      [table.name, snapshot.snapshotId, rows, expectedLayout(table)],
+    );
+    if (snapshot.rowCount !== null && rows !== snapshot.rowCount) {
+      throw new Error(`read ${rows} rows but the snapshot's manifests count ${snapshot.rowCount}`);
+    }
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    if (error instanceof LakehouseError) throw error;
+    throw new LakehouseError("mount", `silver.${table.name}: ${(error as Error).message}`, { file: `silver.${table.name}` }, "the previously mounted version is unchanged", {
+      cause: error,
+    });
+  }
+  await client.query(`analyze ${target}`);
+  return { method, rows, recreated: recreated.map((v) => `${v.schema}.${v.name}`) };
+}
+
+/** Mounts the silver tables; returns one result per table (in contract order). */
+export async function mountSilver(client: pg.Client, source: MountSource, options: MountOptions = {}): Promise<TableMountResult[]> {
+  const schema = options.schema ?? MOUNT_SCHEMA;
+  const tables = selectTables(options.tables);
+  await client.query(`create schema if not exists ${ident(schema)}`);
+  await client.query(createMountsSql(schema));
+  const results: TableMountResult[] = [];
+  for (const table of tables) {
+    const started = performance.now();
+    const snapshot = await source.snapshot(table);
+    if (!snapshot) {
+      results.push({ table: table.name, action: "missing", snapshotId: null, rows: 0, ms: performance.now() - started });
+      continue;
+    }
+    const live = await client.query<{ layout: string | null }>(LIVE_LAYOUT_SQL, [`${schema}.${table.name}`]);
+    const liveLayout = live.rows[0]?.layout ?? null;
+    const mounted = await client.query<{ snapshot_id: string | null; row_count: string; layout: string }>(
+      `select snapshot_id, row_count, layout from ${qualified(schema, MOUNTS_TABLE)} where table_name = $1`,
+      [table.name],
+    );
+    const record = mounted.rows[0];
+    const unchanged =
+      !options.force && record !== undefined && record.snapshot_id === snapshot.snapshotId && liveLayout !== null && liveLayout === expectedLayout(table) && record.layout === liveLayout;
+    if (unchanged) {
+      results.push({ table: table.name, action: "skipped", snapshotId: snapshot.snapshotId, rows: Number(record.row_count), ms: performance.now() - started });
+      continue;
+    }
+    const loaded = await loadTable(client, schema, table, snapshot, liveLayout, options.log);
+    results.push({
+      table: table.name,
+      action: "mounted",
+      snapshotId: snapshot.snapshotId,
+      rows: loaded.rows,
+      method: loaded.method,
+      ...(loaded.recreated.length > 0 ? { recreatedViews: loaded.recreated } : {}),
+      ms: performance.now() - started,
+    });
+  }
+  return results;
+}

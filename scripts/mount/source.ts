@@ -1,0 +1,24 @@
+/**
+ * Where `lakehouse mount` reads silver from: the current snapshot of each table. The real source is the
+ * project's Iceberg reader over the environment's silver catalog (iceberg-source.ts); tests may pass any
+ * other implementation of this interface.
+ */
+import type { SilverTable } from "../silver/tables.ts";
+
+export type SilverRow = Record<string, unknown>;
+
+export interface SilverSnapshot {
+  /** Current snapshot id as text, or null when the table exists but has no snapshot yet (mounted empty). */
+  snapshotId: string | null;
+  /** Rows the snapshot holds according to its metadata (for progress); null when unknown. */
+  rowCount: number | null;
+  /** The rows, batch by batch (memory bounded by a batch). Values in the Iceberg reader's in-memory types. */
+  batches(): AsyncIterable<SilverRow[]>;
+}
+
+export interface MountSource {
+  /** A short description for logs, e.g. the catalog's location. */
+  describe(): string;
+  /** The current snapshot of a silver table, or null when the catalog has no such table. */
+  snapshot(table: SilverTable): Promise<SilverSnapshot | null>;
+}
