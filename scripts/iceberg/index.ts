@@ -28,6 +28,18 @@
  * Maintenance
  *   vacuum(storage, catalog, name) → { deleted: string[] }   removes files no snapshot or metadata references
  *
+ * Typical use (the silver stage, one landed partition `day` with manifest sha256 `sha`):
+ *   const catalog = new DirectoryCatalog(storage);
+ *   const { metadata } = await createTable(storage, catalog, silverTable("songs"));
+ *   if (partitionTags(metadata, day).sha256 === sha) return;            // unchanged: no new snapshot
+ *   const writer = new DataFileWriter(storage, metadata);
+ *   for await (const row of rows) await writer.write(row);              // row groups flushed as they fill
+ *   await replacePartitions(storage, catalog, "songs", [day], await writer.close(), {
+ *     summary: { "deftunes.landed-sha256": sha, "deftunes.quarantined": "3" },
+ *     partitionTags: { [day]: { sha256: sha, committed: "97", quarantined: "3" } },
+ *   });
+ * A crash anywhere leaves the table at its last snapshot; `vacuum` removes what the crash left behind.
+ *
  * Rows are objects keyed by column name with the in-memory types of scripts/silver/tables.ts: string,
  * int/double → number, boolean, long → bigint, date → days since 1970-01-01, timestamp → bigint µs (UTC).
  */
