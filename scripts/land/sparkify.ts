@@ -13,11 +13,10 @@ export function eventsDayOf(relative: string): string | null {
 
 const join = (root: string, sub: string) => `${root.replace(/\/+$/, "")}/${sub}`;
 
-async function landFiles(ctx: LandContext, stager: PartitionStager, files: SourceFile[], prefix: string, label: string): Promise<void> {
-  let done = 0;
+async function landFiles(stager: PartitionStager, files: SourceFile[], progress: () => void): Promise<void> {
   for (const file of files) {
-    await stager.addFile(await file.open(), { original: `${prefix}${file.relative}` });
-    ctx.log.progress(label, ++done, files.length);
+    await stager.addFile(await file.open(), { original: file.relative });
+    progress();
   }
 }
 
@@ -29,7 +28,8 @@ export async function landSparkifySongs(ctx: LandContext): Promise<EntityResult>
   const files = await listSourceFiles(ctx.env, root, (relative) => relative.endsWith(".json"));
   const stager = new PartitionStager(ctx.storage, "sparkify/songs", ctx.window.end_date, "json");
   try {
-    await landFiles(ctx, stager, files, "", "land sparkify/songs");
+    let done = 0;
+    await landFiles(stager, files, () => ctx.log.progress("land sparkify/songs", ++done, files.length));
     addManifest(result, await stager.publish({ source: "sparkify", format: "json", origin: { kind: "files", root }, window: ctx.window, startedAt }));
   } catch (error) {
     await stager.abort();
@@ -52,11 +52,12 @@ export async function landSparkifyEvents(ctx: LandContext): Promise<EntityResult
     const day = eventsDayOf(file.relative)!;
     byDay.set(day, [...(byDay.get(day) ?? []), file]);
   }
+  let done = 0;
   for (const day of [...byDay.keys()].sort()) {
     const startedAt = new Date();
     const stager = new PartitionStager(ctx.storage, "sparkify/events", day, "json");
     try {
-      await landFiles(ctx, stager, byDay.get(day)!, "", `land sparkify/events ${day}`);
+      await landFiles(stager, byDay.get(day)!, () => ctx.log.progress("land sparkify/events (files)", ++done, files.length));
       addManifest(result, await stager.publish({ source: "sparkify", format: "jsonl", origin: { kind: "files", root }, window: { start_date: day, end_date: day }, startedAt }));
     } catch (error) {
       await stager.abort();

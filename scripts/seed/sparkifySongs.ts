@@ -11,6 +11,8 @@ export function trackIdOf(relative: string): string | null {
 function field(doc: Record<string, unknown>, name: string, type: "string" | "number" | "integer", file: string): string | number | null {
   const value = doc[name];
   if (value === null || value === undefined) return null;
+  // Real song files hold numeric-looking names as JSON numbers (`"artist_name": 112`): the column is text.
+  if (type === "string" && typeof value === "number" && Number.isFinite(value)) return String(value);
   const ok = type === "string" ? typeof value === "string" : typeof value === "number" && Number.isFinite(value) && (type === "number" || Number.isInteger(value));
   if (!ok) throw new LakehouseError("seed", `expected ${type}, got ${JSON.stringify(value)}`, { file, field: name });
   return value as string | number;

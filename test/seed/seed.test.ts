@@ -65,5 +65,9 @@ describe("lakehouse seed", () => {
     const row = songRowFromFile("A/B/C/TRABCDE128F0000000.json", '{"song_id":"SO1","title":"x","duration":1.5,"year":0,"artist_id":"AR1","artist_name":null}');
     expect(row).toMatchObject({ track_id: "TRABCDE128F0000000", year: 0, artist_name: null, artist_mbid: null });
     expect(() => songRowFromFile("x/TRABCDE128F0000000.json", "{oops")).toThrow(/invalid JSON/);
+    // A real quirk: numeric-looking names arrive as JSON numbers; the catalog column is text.
+    const numeric = songRowFromFile("A/B/L/TRABLUU128F1463532.json", fs.readFileSync(`${SONGS}/A/B/L/TRABLUU128F1463532.json`, "utf8"));
+    expect(numeric.artist_name).toBe("112");
+    expect(() => songRowFromFile("x/TRABCDE128F0000000.json", '{"title":true}')).toThrow(/expected string, got true/);
   });
 });
