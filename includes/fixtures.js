@@ -2,9 +2,11 @@
 // PostgreSQL and Redshift. Every value is cast to its column type, so a fixture with nulls still has
 // the types the model reads.
 //   fixtures.rows({ user_id: "varchar", price: "numeric(12,2)" }, [{ user_id: "u1", price: 1.5 }])
+// A value { sql: "md5('x')" } is used as an SQL expression (expected surrogate keys).
 
 function sqlValue(value) {
   if (value === null || value === undefined) return "null";
+  if (typeof value === "object" && typeof value.sql === "string") return value.sql;
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "number" || typeof value === "bigint") return String(value);
   return `'${String(value).replace(/'/g, "''")}'`;
@@ -25,4 +27,9 @@ function rows(types, records) {
   return records.map(select).join("\nunion all\n");
 }
 
-module.exports = { rows, sqlValue };
+/** An SQL expression as a fixture value. */
+function sql(expression) {
+  return { sql: expression };
+}
+
+module.exports = { rows, sqlValue, sql };

@@ -64,7 +64,9 @@ function userVersionJoin(dimUsers, alias) {
    and ${alias}.session_started_at < user_versions.valid_to`;
 }
 
-function query({ stgItems, stgUsers, silverItems, dimSongs, dimArtists, dimUsers, fact = null }) {
+/** `orderBy`: optional order of the result (the __pending view orders its rows; the fact never sorts). */
+function query({ stgItems, stgUsers, silverItems, dimSongs, dimArtists, dimUsers, fact = null, orderBy = null }) {
+  const order = orderBy ? `\norder by ${orderBy}` : "";
   const incremental = Boolean(fact);
   const ctes = [];
   ctes.push(`silver_days as (
@@ -149,7 +151,7 @@ function query({ stgItems, stgUsers, silverItems, dimSongs, dimArtists, dimUsers
 
 )`);
   if (!incremental) {
-    return `with ${ctes.join(",\n\n")}\n\nselect\n    ${list(FACT_COLUMNS)}\nfrom new_rows`;
+    return `with ${ctes.join(",\n\n")}\n\nselect\n    ${list(FACT_COLUMNS)}\nfrom new_rows${order}`;
   }
   ctes.push(`watermark as (
 
@@ -223,7 +225,7 @@ function query({ stgItems, stgUsers, silverItems, dimSongs, dimArtists, dimUsers
   from rekeyed_rows
 
 )`);
-  return `with ${ctes.join(",\n\n")}\n\nselect\n    ${list(FACT_COLUMNS)}\nfrom merged`;
+  return `with ${ctes.join(",\n\n")}\n\nselect\n    ${list(FACT_COLUMNS)}\nfrom merged${order}`;
 }
 
 module.exports = { query, deleteChangedDays, FACT_COLUMNS };
