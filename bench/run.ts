@@ -19,6 +19,7 @@ if (values.help) {
 
 const STAGES: Record<string, () => Promise<Benchmark>> = {
   compile: async () => (await import("./stages/compile.ts")).compileBench,
+  land: async () => (await import("./stages/land.ts")).landBench,
 };
 
 const scale = values.quick ? QUICK : FULL;
