@@ -123,7 +123,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       if (path === "/users") {
         records = days.flatMap((day) => usersOn(options.generator, day)) as unknown as Record<string, unknown>[];
       } else {
-        const tracks = await options.tracks.tracks();
+        const tracks = await options.tracks.tracks().catch((error: Error) => {
+          throw new HttpError(503, `the catalog database is unreachable: ${error.message}`);
+        });
         if (tracks.length === 0) throw new HttpError(503, "the catalog (deftunes.songs) is empty: seed it first (npx lakehouse seed)");
         records = days.flatMap((day) => sessionsOn(options.generator, tracks, day)) as unknown as Record<string, unknown>[];
       }

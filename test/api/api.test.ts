@@ -102,6 +102,12 @@ describe("purchase API simulator", () => {
     await empty.close();
     expect(res.status).toBe(503);
     expect(body.error).toMatch(/empty.*seed/);
+    const broken = await startApiServer({ generator, tracks: { tracks: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:1")), close: async () => undefined } });
+    const down = await fetch(`${broken.url}/sessions?start_date=2018-11-01&end_date=2018-11-01`);
+    const downBody = (await down.json()) as { error: string };
+    await broken.close();
+    expect(down.status).toBe(503);
+    expect(downBody.error).toMatch(/catalog database is unreachable: connect ECONNREFUSED 127\.0\.0\.1:1/);
   });
 
   it("injects request faults by query or header, healing after fault_times", async () => {
