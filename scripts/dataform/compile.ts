@@ -60,8 +60,7 @@ export function locateError(root: string, error: { fileName?: string; message: s
 /** Compiles the project for an environment; throws a LakehouseError naming file and line on the first error. */
 export async function compileProject(env: Environment, options: { projectDir?: string } = {}): Promise<CompiledGraph> {
   const dir = options.projectDir ?? projectDir(env);
-  // Dataform's default compile timeout (30 s) is too short for projects of thousands of actions.
-  const result = await dataform(env, ["compile", "--json", "--timeout", "10m"], { projectDir: dir });
+  const result = await dataform(env, ["compile", "--json"], { projectDir: dir });
   let graph: CompiledGraph;
   try {
     graph = JSON.parse(result.stdout) as CompiledGraph;

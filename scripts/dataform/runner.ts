@@ -56,6 +56,8 @@ export function dataform(
   const bin = fromRoot("node_modules", "@dataform", "cli", "bundle.js");
   const full = [bin, ...args.slice(0, 1), options.projectDir ?? projectDir(env), ...args.slice(1)];
   if (options.withCredentials) full.push("--credentials", credentialsFile(env));
+  // Dataform's compile timeout defaults to 5 s, too short for a few hundred actions on a busy machine.
+  if (["compile", "run", "test"].includes(args[0]) && !args.includes("--timeout")) full.push("--timeout", "10m");
   full.push("--track=false");
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--no-warnings", ...full], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
