@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { LakehouseError } from "../core/errors.ts";
 import { withClient, connectionConfig } from "../stack/db.ts";
 import { quoteIdent } from "../seed/schema.ts";
 import { addManifest, emptyResult, type EntityResult, type LandContext } from "./context.ts";
@@ -68,6 +69,9 @@ export async function landCatalog(ctx: LandContext): Promise<EntityResult> {
     );
   } catch (error) {
     await stager.abort();
+    if ((error as { code?: string }).code === "42P01") {
+      throw new LakehouseError("land", `the catalog table ${env.catalog_db.schema}.songs does not exist in ${config.database} at ${config.host}:${config.port}`, {}, `run: npx lakehouse seed --env ${env.name}`, { cause: error });
+    }
     throw error;
   }
   return result;

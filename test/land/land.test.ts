@@ -117,6 +117,13 @@ describe("lakehouse land", () => {
     expect(fs.existsSync(path.join(stack.dir, "etc"))).toBe(false);
   });
 
+  it("says to seed first when the catalog table does not exist", async () => {
+    const env = { ...stack.env, catalog_db: { ...stack.env.catalog_db, schema: "nothing_here" } };
+    const error = await landSources(env, { sources: ["catalog"] }).then(() => null, (e: unknown) => e);
+    expect(describeError(error)).toMatch(/the catalog table nothing_here\.songs does not exist in catalog at 127\.0\.0\.1:\d+/);
+    expect((error as { hint?: string }).hint).toMatch(/lakehouse seed/);
+  });
+
   it("fails with the database address when the catalog is unreachable", async () => {
     const env = { ...stack.env, warehouse: { ...stack.env.warehouse, port: 9 } };
     await expect(landSources(env, { sources: ["catalog"] })).rejects.toThrow(/127\.0\.0\.1:9/);
