@@ -3,9 +3,8 @@
 // (generated into includes/silver_tables.js). Refer to them schema-qualified: ${ref(silver.target("users"))}.
 
 for (const table of silver.TABLES) {
-  declare({
-    schema: silver.schema(),
-    name: table.name,
+  // declare() takes only the target; description and columns go through config().
+  declare({ schema: silver.schema(), name: table.name }).config({
     description: `${table.doc} Silver (Iceberg), landed from ${table.landed}; partitioned by ingest_on.`,
     columns: Object.fromEntries(
       table.columns.map((c) => [c.name, `${c.doc} (${c.type}${c.required ? ", required" : ""})`]),
