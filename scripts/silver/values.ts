@@ -1,0 +1,253 @@
+/**
+ * Typing and validation of single values against a declared silver column (pure functions).
+ *
+ * In memory a silver row holds the values the Iceberg writer takes: string→string, int/double→number,
+ * boolean→boolean, long→bigint, date→number (days since 1970-01-01), timestamp→bigint (microseconds
+ * since epoch, UTC), null for a missing optional value.
+ *
+ * Rules (every violation is a `FieldError` naming the field and the reason; the record goes to quarantine):
+ * - strings are trimmed; a JSON number in a string column is cast to its text (the Sparkify song files
+ *   hold numeric artist names and locations); objects, arrays and booleans are a wrong type; a string
+ *   longer than the column's `maxLength` (in characters, after trimming) is rejected;
+ * - a required column refuses null, a missing key and (for strings) an empty string after trimming;
+ *   an optional string column keeps "" as "" (no information is invented or lost);
+ * - numbers accept JSON numbers and numeric strings (cast); int must be an integer in int32 range,
+ *   long a safe integer, double finite; booleans accept true/false and "true"/"false";
+ * - timestamps accept ISO-8601 (`YYYY-MM-DD[T ]hh:mm:ss[.ffffff][Z|±hh:mm]`); without a zone they are UTC,
+ *   with one they are converted to UTC; digits after the sixth fractional digit are truncated.
+ */
+import type { SilverColumn, SilverTable } from "./tables.ts";
+
+export type SilverValue = string | number | boolean | bigint | null;
+export type SilverRow = Record<string, SilverValue>;
+
+/** A field of a record that cannot be typed: `field` is a path into the raw record, e.g. `session_items[2].price`. */
+export class FieldError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = "FieldError";
+  }
+}
+
+/** The lineage columns every silver row ends with. */
+export interface Lineage {
+  /** Days since 1970-01-01 of the landing partition. */
+  ingest_on: number;
+  /** Bucket key of the landed file. */
+  source_file: string;
+  /** Microseconds since epoch (UTC) of the run. */
+  processed_at: bigint;
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export function describeType(raw: unknown): string {
+  if (raw === null) return "null";
+  if (Array.isArray(raw)) return "array";
+  return typeof raw;
+}
+
+function shown(raw: unknown): string {
+  const text = typeof raw === "string" ? JSON.stringify(raw) : String(raw);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+const isMissing = (raw: unknown) => raw === null || raw === undefined;
+
+/** A required value is present; an optional one that is missing gives null. */
+function missing(column: Pick<SilverColumn, "required">, field: string, raw: unknown): null {
+  if (column.required) throw new FieldError(field, raw === undefined ? "required field is missing" : "required field is null");
+  return null;
+}
+
+export function castString(raw: unknown, field: string, column: Pick<SilverColumn, "required" | "maxLength">): string | null {
+  if (isMissing(raw)) return missing(column, field, raw);
+  let text: string;
+  if (typeof raw === "string") text = raw.trim();
+  else if (typeof raw === "number" && Number.isFinite(raw)) text = String(raw);
+  else throw new FieldError(field, `wrong type: expected a string, got ${describeType(raw)}`);
+  if (text === "" && column.required) throw new FieldError(field, "required field is empty");
+  if (column.maxLength !== undefined && text.length > column.maxLength) {
+    throw new FieldError(field, `string longer than ${column.maxLength} characters (${text.length})`);
+  }
+  return text;
+}
+
+function toNumber(raw: unknown, field: string, expected: string): number {
+  if (typeof raw === "number") {
+    if (!Number.isFinite(raw)) throw new FieldError(field, `not a finite number: ${shown(raw)}`);
+    return raw;
+  }
+  if (typeof raw === "string") {
+    const text = raw.trim();
+    if (NUMERIC.test(text)) return Number(text);
+    throw new FieldError(field, `not a number: ${shown(raw)}`);
+  }
+  throw new FieldError(field, `wrong type: expected ${expected}, got ${describeType(raw)}`);
+}
+
+export function castDouble(raw: unknown, field: string, column: Pick<SilverColumn, "required">): number | null {
+  if (isMissing(raw) || (typeof raw === "string" && raw.trim() === "")) return missing(column, field, raw);
+  const value = toNumber(raw, field, "a number");
+  if (!Number.isFinite(value)) throw new FieldError(field, `not a finite number: ${shown(raw)}`);
+  return value;
+}
+
+export function castInt(raw: unknown, field: string, column: Pick<SilverColumn, "required">): number | null {
+  if (isMissing(raw) || (typeof raw === "string" && raw.trim() === "")) return missing(column, field, raw);
+  const value = toNumber(raw, field, "an integer");
+  if (!Number.isInteger(value)) throw new FieldError(field, `not an integer: ${shown(raw)}`);
+  if (value < INT32_MIN || value > INT32_MAX) throw new FieldError(field, `integer out of the int range: ${shown(raw)}`);
+  return value;
+}
+
+export function castLong(raw: unknown, field: string, column: Pick<SilverColumn, "required">): bigint | null {
+  if (isMissing(raw) || (typeof raw === "string" && raw.trim() === "")) return missing(column, field, raw);
+  if (typeof raw === "string" && /^[+-]?\d+$/.test(raw.trim())) {
+    const value = BigInt(raw.trim());
+    if (value < -(2n ** 63n) || value >= 2n ** 63n) throw new FieldError(field, `integer out of the long range: ${shown(raw)}`);
+    return value;
+  }
+  const value = toNumber(raw, field, "an integer");
+  if (!Number.isInteger(value)) throw new FieldError(field, `not an integer: ${shown(raw)}`);
+  if (!Number.isSafeInteger(value)) throw new FieldError(field, `integer too large to be exact: ${shown(raw)}`);
+  return BigInt(value);
+}
+
+export function castBoolean(raw: unknown, field: string, column: Pick<SilverColumn, "required">): boolean | null {
+  if (isMissing(raw)) return missing(column, field, raw);
+  if (typeof raw === "boolean") return raw;
+  if (typeof raw === "string") {
+    const text = raw.trim().toLowerCase();
+    if (text === "true") return true;
+    if (text === "false") return false;
+    if (text === "") return missing(column, field, raw);
+    throw new FieldError(field, `not a boolean: ${shown(raw)}`);
+  }
+  throw new FieldError(field, `wrong type: expected a boolean, got ${describeType(raw)}`);
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+function checkCalendar(field: string, raw: unknown, y: number, m: number, d: number): void {
+  if (m < 1 || m > 12 || d < 1 || d > DAYS_IN_MONTH[m - 1] || (m === 2 && d === 29 && !isLeap(y))) {
+    throw new FieldError(field, `unparsable timestamp (no such date): ${shown(raw)}`);
+  }
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** `YYYY-MM-DD` → days since 1970-01-01. */
+export function parseDate(text: string, field = "date"): number {
+  const m = DATE_RE.exec(text.trim());
+  if (!m) throw new FieldError(field, `unparsable date: ${shown(text)}`);
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  checkCalendar(field, text, y, mo, d);
+  return Date.UTC(y, mo - 1, d) / 86_400_000;
+}
+
+export function castDate(raw: unknown, field: string, column: Pick<SilverColumn, "required">): number | null {
+  if (isMissing(raw) || (typeof raw === "string" && raw.trim() === "")) return missing(column, field, raw);
+  if (typeof raw !== "string") throw new FieldError(field, `wrong type: expected a date string, got ${describeType(raw)}`);
+  return parseDate(raw, field);
+}
+
+/** Days since epoch → `YYYY-MM-DD`. */
+export function formatDate(days: number): string {
+  return new Date(days * 86_400_000).toISOString().slice(0, 10);
+}
+
+const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** ISO-8601 timestamp → microseconds since epoch (UTC). No zone means UTC. */
+export function parseTimestamp(text: string, field = "timestamp"): bigint {
+  const m = TIMESTAMP_RE.exec(text.trim());
+  if (!m) throw new FieldError(field, `unparsable timestamp: ${shown(text)}`);
+  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  checkCalendar(field, text, y, mo, d);
+  if (h > 23 || mi > 59 || s > 59) throw new FieldError(field, `unparsable timestamp (time out of range): ${shown(text)}`);
+  const micros = BigInt((m[7] ?? "").slice(0, 6).padEnd(6, "0"));
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone && zone !== "Z" && zone !== "z") {
+    const sign = zone[0] === "-" ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2) || "0");
+    if (oh > 23 || om > 59) throw new FieldError(field, `unparsable timestamp (bad zone offset): ${shown(text)}`);
+    offsetMinutes = sign * (oh * 60 + om);
+  }
+  // Date.UTC maps years 0–99 to 1900–1999: refuse them (the regex requires four digits: 0000–0099).
+  if (y < 100) throw new FieldError(field, `unparsable timestamp (year before 0100): ${shown(text)}`);
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s) - offsetMinutes * 60_000;
+  return BigInt(ms) * 1000n + micros;
+}
+
+export function castTimestamp(raw: unknown, field: string, column: Pick<SilverColumn, "required">): bigint | null {
+  if (isMissing(raw) || (typeof raw === "string" && raw.trim() === "")) return missing(column, field, raw);
+  if (typeof raw !== "string") throw new FieldError(field, `wrong type: expected an ISO-8601 timestamp string, got ${describeType(raw)}`);
+  return parseTimestamp(raw, field);
+}
+
+/** Microseconds since epoch → ISO-8601 UTC with six fractional digits (for messages and tests). */
+export function formatTimestamp(micros: bigint): string {
+  const rest = ((micros % 1_000_000n) + 1_000_000n) % 1_000_000n;
+  const seconds = (micros - rest) / 1_000_000n;
+  const iso = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  return `${iso}.${rest.toString().padStart(6, "0")}Z`;
+}
+
+/** Casts a raw value to a column's declared type with its rules (see the file's comment). */
+export function castColumn(column: SilverColumn, raw: unknown, field: string = column.name): SilverValue {
+  switch (column.type) {
+    case "string":
+      return castString(raw, field, column);
+    case "int":
+      return castInt(raw, field, column);
+    case "long":
+      return castLong(raw, field, column);
+    case "double":
+      return castDouble(raw, field, column);
+    case "boolean":
+      return castBoolean(raw, field, column);
+    case "date":
+      return castDate(raw, field, column);
+    case "timestamp":
+      return castTimestamp(raw, field, column);
+  }
+}
+
+/**
+ * Checks a value already converted by entity code (e.g. a timestamp from epoch milliseconds) against
+ * its column: required, and string length. Returns the value.
+ */
+export function checkValue(column: SilverColumn, value: SilverValue | undefined, field: string = column.name): SilverValue {
+  if (value === null || value === undefined) return missing(column, field, value);
+  if (typeof value === "string") return castString(value, field, column);
+  return value;
+}
+
+/** A record must be a JSON object. */
+export function asObject(raw: unknown, field = "(record)"): Record<string, unknown> {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new FieldError(field, `wrong type: expected a JSON object, got ${describeType(raw)}`);
+  }
+  return raw as Record<string, unknown>;
+}
+
+/** Columns of a table by name, for entity parsers. */
+export function columnsByName(table: SilverTable): Record<string, SilverColumn> {
+  return Object.fromEntries(table.columns.map((c) => [c.name, c]));
+}
+
+/** The data columns of a table: everything but the lineage columns. */
+export const LINEAGE_COLUMNS = ["ingest_on", "source_file", "processed_at"] as const;
+export function dataColumns(table: SilverTable): SilverColumn[] {
+  return table.columns.filter((c) => !(LINEAGE_COLUMNS as readonly string[]).includes(c.name));
+}
