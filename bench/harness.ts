@@ -44,6 +44,21 @@ export interface Scale {
 export const FULL: Scale = { quick: false, songs: 1_000_000, users: 1_000_000, sessionItems: 10_000_000, events: 10_000_000, days: 30, actions: 2000 };
 export const QUICK: Scale = { quick: true, songs: 20_000, users: 5_000, sessionItems: 50_000, events: 50_000, days: 3, actions: 200 };
 
+const exitHooks: (() => Promise<void>)[] = [];
+
+/** Registers cleanup to run once every stage is done (shared environments outlive one stage). */
+export function atExit(hook: () => Promise<void>): void {
+  exitHooks.push(hook);
+}
+
+/** Runs the registered cleanups, last registered first; failures are reported, not thrown. */
+export async function runExitHooks(log: (line: string) => void): Promise<void> {
+  while (exitHooks.length > 0) {
+    const hook = exitHooks.pop()!;
+    await hook().catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
+  }
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

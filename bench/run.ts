@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { fromRoot } from "../scripts/core/paths.ts";
-import { FULL, measure, QUICK, renderResults, type Benchmark, type Figure } from "./harness.ts";
+import { FULL, measure, QUICK, renderResults, runExitHooks, type Benchmark, type Figure } from "./harness.ts";
 
 const { values } = parseArgs({
   options: { quick: { type: "boolean" }, only: { type: "string" }, runs: { type: "string" }, help: { type: "boolean" } },
@@ -20,6 +20,7 @@ if (values.help) {
 const STAGES: Record<string, () => Promise<Benchmark>> = {
   compile: async () => (await import("./stages/compile.ts")).compileBench,
   land: async () => (await import("./stages/land.ts")).landBench,
+  silver: async () => (await import("./stages/silver.ts")).silverBench,
 };
 
 const scale = values.quick ? QUICK : FULL;
@@ -29,10 +30,15 @@ const started = new Date();
 const figures: Figure[] = [];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 for (const name of only) {
-  const load = STAGES[name];
-  if (!load) throw new Error(`unknown benchmark stage "${name}" (known: ${Object.keys(STAGES).join(", ")})`);
-  log(`bench ${name}…`);
-  figures.push(...(await measure(await load(), scale, runs, log)));
+  if (!STAGES[name]) throw new Error(`unknown benchmark stage "${name}" (known: ${Object.keys(STAGES).join(", ")})`);
+}
+try {
+  for (const name of only) {
+    log(`bench ${name}…`);
+    figures.push(...(await measure(await STAGES[name](), scale, runs, log)));
+  }
+} finally {
+  await runExitHooks(log);
 }
 const seconds = (Date.now() - started.getTime()) / 1000;
 const section = renderResults(figures, { command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(), scale, started, seconds });
