@@ -1,0 +1,276 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  AlreadyExistsException,
+  ConcurrentModificationException,
+  CreateDatabaseCommand,
+  CreateTableCommand,
+  EntityNotFoundException,
+  GetDatabaseCommand,
+  GetTableCommand,
+  GetTablesCommand,
+  GlueClient,
+  UpdateTableCommand,
+  type Table,
+  type TableInput,
+} from "@aws-sdk/client-glue";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { CommitConflictError } from "../../scripts/iceberg/catalog.ts";
+import { appendFiles, createTable } from "../../scripts/iceberg/table.ts";
+import { silverTable } from "../../scripts/silver/tables.ts";
+import { LocalStorage } from "../../scripts/storage/local.ts";
+import { GlueCatalog, glueColumns } from "../../scripts/prod/glue-catalog.ts";
+
+/**
+ * The Glue catalog against the Glue API mocked at the SDK client level (aws-sdk-client-mock): every test
+ * asserts the exact requests sent. Metadata files go to a local directory bucket (the Storage interface).
+ */
+
+const DB = "deftunes_silver";
+const notFound = (what: string) => new EntityNotFoundException({ message: `${what} not found`, $metadata: {} });
+
+/** Every request the mock received: [command name, input]. */
+function requests(mock: ReturnType<typeof mockClient>): [string, unknown][] {
+  return mock.calls().map((c) => {
+    const command = c.args[0] as { constructor: { name: string }; input: unknown };
+    return [command.constructor.name, command.input];
+  });
+}
+
+let dir: string;
+let storage: LocalStorage;
+let glue: GlueClient;
+let mock: ReturnType<typeof mockClient>;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "glue-catalog-"));
+  storage = new LocalStorage(path.join(dir, "bucket"));
+  glue = new GlueClient({ region: "eu-west-1" });
+  mock = mockClient(glue);
+});
+
+afterEach(() => {
+  mock.restore();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A small stateful Glue: tables with VersionId, UpdateTable refused unless VersionId matches (as Glue does). */
+function fakeGlue(options: { databaseExists?: boolean; beforeUpdate?: (input: { Name?: string; TableInput?: TableInput }) => Promise<void> } = {}) {
+  const tables = new Map<string, Table>();
+  let databaseExists = options.databaseExists ?? false;
+  mock.on(GetDatabaseCommand).callsFake(async (input: { Name: string }) => {
+    if (!databaseExists) throw notFound(`Database ${input.Name}`);
+    return { Database: { Name: input.Name } };
+  });
+  mock.on(CreateDatabaseCommand).callsFake(async () => {
+    if (databaseExists) throw new AlreadyExistsException({ message: "exists", $metadata: {} });
+    databaseExists = true;
+    return {};
+  });
+  mock.on(GetTableCommand).callsFake(async (input: { Name: string }) => {
+    const table = tables.get(input.Name);
+    if (!table) throw notFound(`Table ${input.Name}`);
+    return { Table: structuredClone(table) };
+  });
+  mock.on(CreateTableCommand).callsFake(async (input: { TableInput: TableInput }) => {
+    const name = input.TableInput.Name!;
+    if (tables.has(name)) throw new AlreadyExistsException({ message: `Table ${name} already exists`, $metadata: {} });
+    tables.set(name, { ...input.TableInput, Name: name, DatabaseName: DB, VersionId: "1" } as Table);
+    return {};
+  });
+  let inUpdate = false;
+  mock.on(UpdateTableCommand).callsFake(async (input: { TableInput: TableInput; VersionId?: string; Name?: string }) => {
+    if (options.beforeUpdate && !inUpdate) {
+      inUpdate = true;
+      try {
+        await options.beforeUpdate(input);
+      } finally {
+        inUpdate = false;
+      }
+    }
+    const name = input.TableInput.Name!;
+    const table = tables.get(name);
+    if (!table) throw notFound(`Table ${name}`);
+    if (input.VersionId !== undefined && input.VersionId !== table.VersionId) {
+      throw new ConcurrentModificationException({ message: `Update table failed due to concurrent modifications (version ${input.VersionId} is not ${table.VersionId})`, $metadata: {} });
+    }
+    tables.set(name, { ...input.TableInput, Name: name, DatabaseName: DB, VersionId: String(Number(table.VersionId) + 1) } as Table);
+    return {};
+  });
+  return { tables };
+}
+
+describe("glue catalog (Glue mocked at SDK client level)", () => {
+  test("creating a table creates the missing database, then registers an EXTERNAL_TABLE with table_type=ICEBERG and metadata_location", async () => {
+    const { tables } = fakeGlue();
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    const songs = silverTable("songs");
+    const created = await createTable(storage, catalog, songs);
+
+    const location = created.metadataLocation;
+    expect(location).toBe(`${storage.location.replace(/\/$/, "")}/warehouse/silver/songs/metadata/v1.metadata.json`);
+    expect(requests(mock)).toEqual([
+      ["GetTableCommand", { DatabaseName: DB, Name: "songs" }],
+      ["GetDatabaseCommand", { Name: DB }],
+      [
+        "CreateDatabaseCommand",
+        { DatabaseInput: { Name: DB, Description: "deftunes-lakehouse silver layer (Iceberg tables)", LocationUri: `${storage.location.replace(/\/$/, "")}/warehouse/silver` } },
+      ],
+      [
+        "CreateTableCommand",
+        {
+          DatabaseName: DB,
+          TableInput: {
+            Name: "songs",
+            TableType: "EXTERNAL_TABLE",
+            Parameters: { table_type: "ICEBERG", metadata_location: location },
+            StorageDescriptor: { Location: created.metadata.location, Columns: glueColumns(created.metadata) },
+          },
+        },
+      ],
+    ]);
+    // Columns mirror the Iceberg schema with Glue types and field ids.
+    const columns = tables.get("songs")!.StorageDescriptor!.Columns!;
+    expect(columns.map((c) => c.Name)).toEqual(songs.columns.map((c) => c.name));
+    expect(columns.find((c) => c.Name === "duration")).toMatchObject({ Type: "double", Parameters: { "iceberg.field.optional": "true" } });
+    expect(columns.find((c) => c.Name === "ingest_on")).toMatchObject({ Type: "date", Parameters: { "iceberg.field.optional": "false" } });
+    expect(columns.find((c) => c.Name === "processed_at")).toMatchObject({ Type: "timestamp" });
+
+    // loadTable reads it back through Glue and the bucket.
+    mock.resetHistory();
+    const loaded = await catalog.loadTable("songs");
+    expect(loaded?.metadataLocation).toBe(location);
+    expect(loaded?.metadata["table-uuid"]).toBe(created.metadata["table-uuid"]);
+    expect(requests(mock)).toEqual([["GetTableCommand", { DatabaseName: DB, Name: "songs" }]]);
+  });
+
+  test("a commit is an UpdateTable guarded by the VersionId read with metadata_location, and records previous_metadata_location", async () => {
+    fakeGlue({ databaseExists: true });
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    const created = await createTable(storage, catalog, silverTable("users"));
+    mock.resetHistory();
+
+    const result = await appendFiles(storage, catalog, "users", [], { summary: { "deftunes.test": "1" } });
+    expect(result.attempts).toBe(1);
+    const v1 = created.metadataLocation;
+    const v2 = result.metadataLocation;
+    expect(v2).toMatch(/\/warehouse\/silver\/users\/metadata\/v2\.metadata\.json$/);
+    const newMetadata = JSON.parse((await storage.get("warehouse/silver/users/metadata/v2.metadata.json")).toString("utf8"));
+    expect(requests(mock)).toEqual([
+      // the writer loads the table …
+      ["GetTableCommand", { DatabaseName: DB, Name: "users" }],
+      // … the catalog re-reads it at commit time for the current location and VersionId (the database is
+      // known to exist since this catalog created the table) …
+      ["GetTableCommand", { DatabaseName: DB, Name: "users" }],
+      // … and swaps the pointer only at that version.
+      [
+        "UpdateTableCommand",
+        {
+          DatabaseName: DB,
+          TableInput: {
+            Name: "users",
+            TableType: "EXTERNAL_TABLE",
+            Parameters: { table_type: "ICEBERG", metadata_location: v2, previous_metadata_location: v1 },
+            StorageDescriptor: { Location: newMetadata.location, Columns: glueColumns(newMetadata) },
+          },
+          VersionId: "1",
+          SkipArchive: true,
+        },
+      ],
+    ]);
+  });
+
+  test("a commit whose expected metadata is stale fails with CommitConflictError and sends no UpdateTable", async () => {
+    fakeGlue({ databaseExists: true });
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    const created = await createTable(storage, catalog, silverTable("sessions"));
+    await appendFiles(storage, catalog, "sessions", []);
+    mock.resetHistory();
+
+    const v3 = "warehouse/silver/sessions/metadata/v3.metadata.json";
+    await storage.put(v3, JSON.stringify(created.metadata));
+    const error = await catalog.commitTable("sessions", created.metadataLocation, `${storage.location.replace(/\/$/, "")}/${v3}`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommitConflictError);
+    expect((error as CommitConflictError).expected).toBe(created.metadataLocation);
+    expect((error as CommitConflictError).actual).toMatch(/v2\.metadata\.json$/);
+    expect(requests(mock).map(([name]) => name)).toEqual(["GetTableCommand"]);
+  });
+
+  test("a concurrent commit between read and UpdateTable is refused by VersionId (ConcurrentModificationException) and the writer's retry loop succeeds", async () => {
+    const other = () => new GlueCatalog(glue, storage, { database: DB });
+    let interloped = 0;
+    fakeGlue({
+      databaseExists: true,
+      // The first UpdateTable of the test writer arrives just after another writer's commit went through.
+      beforeUpdate: async (input) => {
+        if (interloped++ === 0) await appendFiles(storage, other(), input.TableInput!.Name!, [], { summary: { writer: "other" } });
+      },
+    });
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    await createTable(storage, catalog, silverTable("session_items"));
+    mock.resetHistory();
+
+    const result = await appendFiles(storage, catalog, "session_items", [], { summary: { writer: "test" } });
+    expect(result.attempts).toBe(2);
+    expect(result.metadataLocation).toMatch(/v4\.metadata\.json$/);
+
+    const updates = mock.commandCalls(UpdateTableCommand).map((c) => c.args[0].input);
+    const base = `${storage.location.replace(/\/$/, "")}/warehouse/silver/session_items/metadata`;
+    expect(updates.map((u) => ({ VersionId: u.VersionId, location: u.TableInput!.Parameters!.metadata_location, previous: u.TableInput!.Parameters!.previous_metadata_location }))).toEqual([
+      // 1. the test writer, at version 1: arrives second …
+      { VersionId: "1", location: `${base}/v2.metadata.json`, previous: `${base}/v1.metadata.json` },
+      // 2. … the other writer's commit, also read at version 1, wins (v2 was taken, so it wrote v3)
+      { VersionId: "1", location: `${base}/v3.metadata.json`, previous: `${base}/v1.metadata.json` },
+      // 3. the test writer's retry on the new base, at version 2
+      { VersionId: "2", location: `${base}/v4.metadata.json`, previous: `${base}/v3.metadata.json` },
+    ]);
+    // The retry's metadata sits on top of the other writer's snapshot: nothing was lost.
+    const final = await catalog.loadTable("session_items");
+    const writers = final!.metadata.snapshots.map((s) => s.summary.writer);
+    expect(writers).toEqual(["other", "test"]);
+  });
+
+  test("two writers creating the same table: the loser gets CommitConflictError (AlreadyExistsException) and createTable returns the winner's table", async () => {
+    const { tables } = fakeGlue({ databaseExists: true });
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    tables.set("songs", {
+      Name: "songs",
+      DatabaseName: DB,
+      VersionId: "7",
+      TableType: "EXTERNAL_TABLE",
+      Parameters: { table_type: "ICEBERG", metadata_location: "s3://elsewhere/v1.metadata.json" },
+    });
+    await storage.put("warehouse/silver/songs/metadata/v1.metadata.json", JSON.stringify({ location: "x", schemas: [], "current-schema-id": 0 }));
+    const error = await catalog.commitTable("songs", null, `${storage.location.replace(/\/$/, "")}/warehouse/silver/songs/metadata/v1.metadata.json`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommitConflictError);
+    expect((error as CommitConflictError).actual).toBe("s3://elsewhere/v1.metadata.json");
+    expect(requests(mock).map(([name]) => name)).toEqual(["GetDatabaseCommand", "CreateTableCommand", "GetTableCommand"]);
+  });
+
+  test("listTables pages through GetTables with NextToken and keeps Iceberg tables only", async () => {
+    mock
+      .on(GetTablesCommand, { DatabaseName: DB })
+      .resolvesOnce({ TableList: [{ Name: "songs", Parameters: { table_type: "ICEBERG" } }, { Name: "legacy_csv", Parameters: { classification: "csv" } }], NextToken: "page-2" })
+      .resolvesOnce({ TableList: [{ Name: "users", Parameters: { table_type: "iceberg" } }] });
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    expect(await catalog.listTables()).toEqual(["songs", "users"]);
+    expect(requests(mock)).toEqual([
+      ["GetTablesCommand", { DatabaseName: DB }],
+      ["GetTablesCommand", { DatabaseName: DB, NextToken: "page-2" }],
+    ]);
+  });
+
+  test("a non-Iceberg table under a silver name is an error, not silently overwritten", async () => {
+    mock.on(GetTableCommand).resolves({ Table: { Name: "songs", DatabaseName: DB, VersionId: "1", Parameters: { classification: "csv" } } });
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    await expect(catalog.loadTable("songs")).rejects.toThrow(/not an Iceberg table/);
+  });
+
+  test("other Glue errors name the operation, the table and the cause", async () => {
+    mock.on(GetTableCommand).rejects(Object.assign(new Error("User is not authorized to perform: glue:GetTable"), { name: "AccessDeniedException" }));
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    await expect(catalog.loadTable("songs")).rejects.toThrow("cannot read Glue table deftunes_silver.songs: AccessDeniedException: User is not authorized to perform: glue:GetTable");
+  });
+});
