@@ -21,6 +21,7 @@ const STAGES: Record<string, () => Promise<Benchmark>> = {
   compile: async () => (await import("./stages/compile.ts")).compileBench,
   land: async () => (await import("./stages/land.ts")).landBench,
   silver: async () => (await import("./stages/silver.ts")).silverBench,
+  mount: async () => (await import("./stages/mount.ts")).mountBench,
 };
 
 const scale = values.quick ? QUICK : FULL;
