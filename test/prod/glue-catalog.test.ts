@@ -19,6 +19,10 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { CommitConflictError } from "../../scripts/iceberg/catalog.ts";
 import { appendFiles, createTable } from "../../scripts/iceberg/table.ts";
+import { DataFileWriter } from "../../scripts/iceberg/writer.ts";
+import { readRows } from "../../scripts/iceberg/reader.ts";
+import { ITEMS, itemRows } from "../iceberg/fixtures.ts";
+import { startS3, type TestS3 } from "../storage/s3server.ts";
 import { silverTable } from "../../scripts/silver/tables.ts";
 import { LocalStorage } from "../../scripts/storage/local.ts";
 import { GlueCatalog, glueColumns } from "../../scripts/prod/glue-catalog.ts";
@@ -272,5 +276,44 @@ describe("glue catalog (Glue mocked at SDK client level)", () => {
     mock.on(GetTableCommand).rejects(Object.assign(new Error("User is not authorized to perform: glue:GetTable"), { name: "AccessDeniedException" }));
     const catalog = new GlueCatalog(glue, storage, { database: DB });
     await expect(catalog.loadTable("songs")).rejects.toThrow("cannot read Glue table deftunes_silver.songs: AccessDeniedException: User is not authorized to perform: glue:GetTable");
+  });
+});
+
+describe("glue catalog over S3 (Glue mocked at SDK client level; S3 is the loopback s3rver)", () => {
+  let s3: TestS3;
+  afterEach(async () => {
+    await s3?.stop();
+  });
+
+  test("a silver table written to S3 and committed through Glue reads back through Glue with the s3:// metadata location", async () => {
+    s3 = await startS3("deftunes-lakehouse");
+    storage = s3.storage("lake");
+    const { tables } = fakeGlue();
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    const created = await createTable(storage, catalog, ITEMS);
+    expect(created.metadata.location).toBe("s3://deftunes-lakehouse/lake/warehouse/silver/session_items");
+
+    const writer = new DataFileWriter(storage, created.metadata, { rowGroupRows: 50 });
+    const rows = itemRows("2026-11-02", 120);
+    await writer.writeAll(rows);
+    const files = await writer.close();
+    const result = await appendFiles(storage, catalog, "session_items", files);
+
+    const glueTable = tables.get("session_items")!;
+    expect(glueTable.Parameters).toEqual({
+      table_type: "ICEBERG",
+      metadata_location: "s3://deftunes-lakehouse/lake/warehouse/silver/session_items/metadata/v2.metadata.json",
+      previous_metadata_location: "s3://deftunes-lakehouse/lake/warehouse/silver/session_items/metadata/v1.metadata.json",
+    });
+    expect(glueTable.StorageDescriptor?.Location).toBe("s3://deftunes-lakehouse/lake/warehouse/silver/session_items");
+    expect(result.metadataLocation).toBe(glueTable.Parameters!.metadata_location);
+
+    const loaded = await catalog.loadTable("session_items");
+    let count = 0;
+    for await (const row of readRows(storage, loaded!.metadata)) {
+      expect(row.session_id).toBe(rows[count].session_id);
+      count++;
+    }
+    expect(count).toBe(120);
   });
 });
