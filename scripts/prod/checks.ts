@@ -66,7 +66,7 @@ const STATEMENT_KEYWORDS = new Set([
 ]);
 
 /** Statement kinds node-sql-parser's redshift grammar covers: a parse failure of these is an error. */
-const COVERED_KINDS = new Set(["select", "with", "insert", "update", "alter table", "create view", "create or"]);
+const COVERED_KINDS = new Set(["select", "with", "insert", "update", "delete", "truncate", "alter table", "create view", "create or"]);
 
 /**
  * Valid Redshift the redshift grammar of node-sql-parser 5.4.0 does not accept. A covered statement that
@@ -79,6 +79,7 @@ export const GRAMMAR_GAPS: { name: string; pattern: RegExp }[] = [
   { name: "QUALIFY", pattern: /\bqualify\b/i },
   { name: "IGNORE NULLS in window functions", pattern: /\bignore\s+nulls\b/i },
   { name: "SIMILAR TO", pattern: /\bsimilar\s+to\b/i },
+  { name: "DELETE … USING (Dataform's incremental merge)", pattern: /^\s*delete\s+from\s+\S+\s+using\b/i },
 ];
 
 /** Removes SQL comments (keeping string literals intact) and surrounding whitespace. */

@@ -43,6 +43,10 @@ describe("redshift statement checks (node-sql-parser redshift grammar)", () => {
     ["create external schema if not exists silver from data catalog database 'deftunes_silver' iam_role 'arn:aws:iam::123456789012:role/x'", "not-covered"],
     ["begin transaction;", "not-covered"],
     ["select a at time zone 'UTC' from t", "grammar-gap"],
+    ['delete from "gold"."f" using "gold__f_incremental_temp" where "gold"."f"."k" = "gold__f_incremental_temp"."k";', "grammar-gap"],
+    ["delete from gold.t where a = 1", "parsed"],
+    ["grant select on all tables in schema gold to group bi", "not-covered"],
+    ["create schema if not exists gold", "not-covered"],
   ])("%s → %s", (sql, status) => {
     expect(checkStatement(sql).status).toBe(status);
   });
@@ -63,6 +67,7 @@ describe("redshift statement checks (node-sql-parser redshift grammar)", () => {
     expect(checkStatement("create external schema silver from data catalog database deftunes_silver iam_role 'arn:aws:iam::123456789012:role/x'").status).toBe("error");
     expect(checkStatement('alter table "gold"."dim" alter diststyle everywhere').status).toBe("error");
     expect(checkStatement("selct 1")).toMatchObject({ status: "error", reason: '"selct" does not start any Redshift statement' });
+    expect(checkStatement("delete from gold.t wher a = 1").status).toBe("error");
   });
 
   test("the Redshift adapter's statements for a table, a view, an incremental merge and an assertion", () => {
@@ -78,7 +83,7 @@ describe("redshift statement checks (node-sql-parser redshift grammar)", () => {
     const incremental = { target: { schema: "gold", name: "f" }, query: "select 1 as k", incrementalQuery: "select 2 as k", uniqueKey: ["k"] };
     const merge = redshiftStatements(incremental, "incremental", "incremental");
     expect(merge[1]).toBe('create temp table "gold__f_incremental_temp" as select * from (select 2 as k\n) as data;');
-    expect(merge.map((s) => checkStatement(s).status)).toEqual(["not-covered", "parsed-query", "not-covered", "not-covered", "parsed", "not-covered", "not-covered"]);
+    expect(merge.map((s) => checkStatement(s).status)).toEqual(["not-covered", "parsed-query", "not-covered", "grammar-gap", "parsed", "not-covered", "not-covered"]);
     expect(redshiftStatements({ target: { schema: "gold_assertions", name: "a" }, query: "select 1" }, "assertion").at(-1)).toBe('select sum(1) as row_count from "gold_assertions"."a"');
   });
 });
