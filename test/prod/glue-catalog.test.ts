@@ -25,6 +25,7 @@ import { ITEMS, itemRows } from "../iceberg/fixtures.ts";
 import { startS3, type TestS3 } from "../storage/s3server.ts";
 import { silverTable } from "../../scripts/silver/tables.ts";
 import { LocalStorage } from "../../scripts/storage/local.ts";
+import type { Storage } from "../../scripts/storage/types.ts";
 import { GlueCatalog, glueColumns } from "../../scripts/prod/glue-catalog.ts";
 
 /**
@@ -44,7 +45,7 @@ function requests(mock: ReturnType<typeof mockClient>): [string, unknown][] {
 }
 
 let dir: string;
-let storage: LocalStorage;
+let storage: Storage;
 let glue: GlueClient;
 let mock: ReturnType<typeof mockClient>;
 
