@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import type { Storage } from "../storage/types.ts";
 import { partitionPrefix, MANIFEST_NAME, partName, type EntityName } from "./layout.ts";
@@ -136,9 +137,6 @@ export class PartitionStager {
   private async cleanup(): Promise<void> {
     // LocalStorage leaves the empty `_staging/<uuid>/` directories behind; they hold no objects.
     const root = this.storage.localPath("_staging");
-    if (root) {
-      const { rm } = await import("node:fs/promises");
-      await rm(`${root}/${this.stagingPrefix.split("/")[1]}`, { recursive: true, force: true });
-    }
+    if (root) await rm(`${root}/${this.stagingPrefix.split("/")[1]}`, { recursive: true, force: true });
   }
 }
