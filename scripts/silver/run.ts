@@ -27,17 +27,19 @@ import { LakehouseError } from "../core/errors.ts";
 import { formatDuration, type Logger } from "../core/log.ts";
 import { ENTITIES, type EntityName } from "../land/layout.ts";
 import type { Storage } from "../storage/types.ts";
-import { createTable, DataFileWriter, partitionTags, replacePartitions, type Catalog, type CommitOptions, type DataFile, type LoadedTable } from "../iceberg/index.ts";
+import { createTable, partitionTags, replacePartitions, type Catalog, type CommitOptions, type LoadedTable } from "../iceberg/index.ts";
 import { keyOf } from "../iceberg/locations.ts";
 import { PARTITION_TAG_PREFIX } from "../iceberg/metadata.ts";
 import { partitionStates, taggedPartitions, TAG } from "./bookkeeping.ts";
 import { openSilverCatalog } from "./catalog.ts";
 import { PARSERS, type EntityParser } from "./entities/index.ts";
-import { listPartitions, readLandedFile, type LandedPartition } from "./landed.ts";
-import { quarantineKey, QuarantineWriter } from "./quarantine.ts";
+import { listPartitions, type LandedPartition } from "./landed.ts";
+import type { PartitionJob, PartitionOutcome } from "./partition.ts";
 import { silverTable } from "./tables.ts";
-import { transformRecord } from "./transform.ts";
-import { parseDate } from "./values.ts";
+import { defaultWorkers, inProcessRunner, workerPool, type PartitionRunner, type ProgressFn } from "./workers.ts";
+
+/** Landed bytes of an entity's partitions to process from which worker threads are used by default. */
+export const AUTO_WORKERS_BYTES = 64 * 1024 * 1024;
 
 export interface SilverRunOptions {
   /** Landed entities to process (`source/entity`), default all. */
@@ -49,6 +51,11 @@ export interface SilverRunOptions {
   now?: Date;
   /** Rows per Parquet row group (default env.silver.row_group_rows, else 50,000). */
   rowGroupRows?: number;
+  /**
+   * Worker threads transforming partitions in parallel; 1 = in this thread. Default: one per core (at most
+   * 4) when an entity has at least 64 MiB of landed data to process, else 1 (a worker costs ~1 s to start).
+   */
+  workers?: number;
   /** For tests (crash points): called after each partition has been transformed, before any commit. */
   afterPartition?(entity: EntityName, ingestOn: string): void | Promise<void>;
   /** For tests (crash points): called after each table's commit. */
@@ -74,24 +81,13 @@ export interface TableReport {
   duration_ms: number;
 }
 
-interface PartitionOutcome {
-  ingestOn: string;
-  sha256: string;
-  landed: number;
-  committed: number;
-  quarantined: number;
-  quarantineFile: string | null;
-  /** Per table (of those processed): data files written and rows. */
-  tables: Map<string, { files: DataFile[]; rows: number }>;
-}
-
 function tagsOf(outcome: PartitionOutcome, table: string): Record<string, string> {
   return {
     [TAG.sha256]: outcome.sha256,
     [TAG.landed]: String(outcome.landed),
     [TAG.committed]: String(outcome.committed),
     [TAG.quarantined]: String(outcome.quarantined),
-    [TAG.rows]: String(outcome.tables.get(table)?.rows ?? 0),
+    [TAG.rows]: String(outcome.tables[table]?.rows ?? 0),
     [TAG.quarantineFile]: outcome.quarantineFile ?? "",
   };
 }
@@ -108,6 +104,7 @@ class EntityRun {
     private readonly catalog: Catalog,
     private readonly parser: EntityParser,
     private readonly options: SilverRunOptions & { runId: string; processedAt: bigint; rowGroupRows: number },
+    private readonly runnerFor: (todo: LandedPartition[]) => PartitionRunner,
   ) {
     this.processedAt = options.processedAt;
     this.runId = options.runId;
@@ -137,23 +134,41 @@ class EntityRun {
     }
     const todo = partitions.filter((p) => [...needs.values()].some((need) => need.has(p.ingestOn)));
 
+    // Transform the partitions (in parallel when the runner has several workers), then commit.
+    const runner = this.runnerFor(todo);
     const outcomes: PartitionOutcome[] = [];
-    try {
-      for (const [index, partition] of todo.entries()) {
-        const wanted = this.parser.tables.filter((t) => needs.get(t)!.has(partition.ingestOn));
-        const outcome = await this.processPartition(partition, wanted.map((t) => [t, tables.get(t)!]));
-        outcomes.push(outcome);
-        log.progress(`silver ${entity}: partitions`, index + 1, todo.length);
-        await this.options.afterPartition?.(entity, partition.ingestOn);
+    let failure: unknown = null;
+    let next = 0;
+    const lane = async () => {
+      while (failure === null && next < todo.length) {
+        const partition = todo[next++];
+        const job: PartitionJob = {
+          entity,
+          partition,
+          tables: this.parser.tables.filter((t) => needs.get(t)!.has(partition.ingestOn)).map((name) => ({ name, metadata: tables.get(name)!.metadata })),
+          runId: this.runId,
+          processedAt: this.processedAt,
+          rowGroupRows: this.rowGroupRows,
+        };
+        try {
+          outcomes.push(await runner.run(job));
+          log.progress(`silver ${entity}: partitions`, outcomes.length, todo.length);
+          await this.options.afterPartition?.(entity, partition.ingestOn);
+        } catch (error) {
+          failure ??= error;
+        }
       }
-    } catch (error) {
+    };
+    await Promise.all(Array.from({ length: Math.min(runner.size, todo.length) }, lane));
+    if (failure !== null) {
       await this.discard(outcomes);
-      throw error;
+      throw failure;
     }
+    outcomes.sort((a, b) => (a.ingestOn < b.ingestOn ? -1 : 1));
 
     const reports: TableReport[] = [];
     for (const name of this.parser.tables) {
-      const mine = outcomes.filter((o) => o.tables.has(name));
+      const mine = outcomes.filter((o) => o.tables[name] !== undefined);
       const drop = stale.get(name)!;
       const report: TableReport = {
         table: name,
@@ -161,7 +176,7 @@ class EntityRun {
         partitions_processed: mine.length,
         partitions_skipped: partitions.length - mine.length,
         partitions_dropped: drop.length,
-        rows: mine.reduce((n, o) => n + o.tables.get(name)!.rows, 0),
+        rows: mine.reduce((n, o) => n + o.tables[name].rows, 0),
         landed: mine.reduce((n, o) => n + o.landed, 0),
         committed: mine.reduce((n, o) => n + o.committed, 0),
         quarantined: mine.reduce((n, o) => n + o.quarantined, 0),
@@ -184,54 +199,6 @@ class EntityRun {
     return reports;
   }
 
-  private async processPartition(partition: LandedPartition, wanted: [string, LoadedTable][]): Promise<PartitionOutcome> {
-    const entity = this.parser.entity;
-    const { manifest } = partition;
-    const ingestOn = partition.ingestOn;
-    const days = parseDate(ingestOn);
-    const writers = new Map<string, DataFileWriter>();
-    const rows = new Map<string, number>();
-    for (const [name, loaded] of wanted) {
-      writers.set(name, new DataFileWriter(this.storage, loaded.metadata, { rowGroupRows: this.rowGroupRows }));
-      rows.set(name, 0);
-    }
-    const quarantine = new QuarantineWriter(this.storage, entity, ingestOn, quarantineKey(entity, ingestOn, this.runId));
-    let landed = 0;
-    let committed = 0;
-    try {
-      for (const file of manifest.files) {
-        const context = { key: file.key, original: file.original, lineage: { ingest_on: days, source_file: file.key, processed_at: this.processedAt } };
-        for await (const raw of readLandedFile(this.storage, file, this.parser.format)) {
-          if (++landed % 10_000 === 0) this.options.log.progress(`silver ${entity} ingest_on=${ingestOn}: records`, landed, manifest.rows);
-          const result = transformRecord(this.parser, raw, context);
-          if (!result.ok) {
-            await quarantine.add(result.entry);
-            continue;
-          }
-          committed++;
-          for (const [name, tableRows] of Object.entries(result.rows)) {
-            const writer = writers.get(name);
-            if (!writer) continue;
-            for (const row of tableRows) await writer.write(row);
-            rows.set(name, rows.get(name)! + tableRows.length);
-          }
-        }
-      }
-      if (landed !== manifest.rows) {
-        throw new LakehouseError("silver", `partition holds ${landed} records but its manifest says ${manifest.rows}`, { file: `${partition.prefix}_manifest.json` });
-      }
-      const tables = new Map<string, { files: DataFile[]; rows: number }>();
-      for (const [name, writer] of writers) tables.set(name, { files: await writer.close(), rows: rows.get(name)! });
-      const quarantineFile = await quarantine.close();
-      return { ingestOn, sha256: manifest.content_sha256, landed, committed, quarantined: quarantine.count, quarantineFile, tables };
-    } catch (error) {
-      for (const writer of writers.values()) await writer.abort().catch(() => undefined);
-      await quarantine.abort();
-      if (error instanceof LakehouseError) throw error;
-      throw new LakehouseError("silver", `${entity} ingest_on=${ingestOn}: ${(error as Error).message}`, { file: partition.prefix }, undefined, { cause: error });
-    }
-  }
-
   private async commit(name: string, outcomes: PartitionOutcome[], drop: string[]) {
     const summary: Record<string, string> = {
       "deftunes.run-id": this.runId,
@@ -248,7 +215,7 @@ class EntityRun {
     for (const day of drop) tags[day] = REMOVED_TAGS;
     if (drop.length > 0) summary["deftunes.dropped-partitions"] = drop.join(",");
     const options: CommitOptions = { summary, partitionTags: tags };
-    const files = outcomes.flatMap((o) => o.tables.get(name)!.files);
+    const files = outcomes.flatMap((o) => o.tables[name].files);
     try {
       return await replacePartitions(this.storage, this.catalog, name, [...outcomes.map((o) => o.ingestOn), ...drop], files, options);
     } catch (error) {
@@ -260,7 +227,7 @@ class EntityRun {
   /** After a failure before any commit: remove what this run wrote. */
   private async discard(outcomes: PartitionOutcome[]): Promise<void> {
     for (const outcome of outcomes) {
-      for (const { files } of outcome.tables.values()) {
+      for (const { files } of Object.values(outcome.tables)) {
         for (const file of files) await this.storage.delete(keyOf(this.storage, file.file_path)).catch(() => undefined);
       }
       if (outcome.quarantineFile) await this.storage.delete(outcome.quarantineFile).catch(() => undefined);
@@ -290,6 +257,12 @@ export async function referencedQuarantineFiles(catalog: Catalog, parser: Entity
   return out;
 }
 
+function reportLine(r: TableReport, ms: number): string {
+  const dropped = r.partitions_dropped ? `, ${r.partitions_dropped} dropped` : "";
+  const snapshot = r.snapshot_id ? `, snapshot ${r.snapshot_id}` : ", no new snapshot";
+  return `✔ silver.${r.table}: ${r.partitions_processed} partitions processed, ${r.partitions_skipped} skipped${dropped}, ${r.rows} rows, ${r.quarantined} quarantined${snapshot} (${formatDuration(ms)})`;
+}
+
 /** Runs the silver stage; returns one report per table. Throws the first failure after trying every entity. */
 export async function runSilver(env: Environment, options: SilverRunOptions): Promise<TableReport[]> {
   const { storage, catalog } = openSilverCatalog(env);
@@ -301,25 +274,35 @@ export async function runSilver(env: Environment, options: SilverRunOptions): Pr
     processedAt: BigInt(now.getTime()) * 1000n,
     rowGroupRows: options.rowGroupRows ?? env.silver.row_group_rows ?? 50_000,
   };
+  const progress: ProgressFn = (job, records, total) => options.log.progress(`silver ${job.entity} ingest_on=${job.partition.ingestOn}: records`, records, total);
+  const inProcess = inProcessRunner(storage, progress);
+  let pool: PartitionRunner | null = null;
+  const runnerFor = (todo: LandedPartition[]): PartitionRunner => {
+    const bytes = todo.reduce((n, p) => n + p.manifest.bytes, 0);
+    const workers = options.workers ?? (bytes >= AUTO_WORKERS_BYTES ? defaultWorkers() : 1);
+    if (workers <= 1 || todo.length <= 1) return inProcess;
+    const config = env.storage.type === "local" ? { ...env.storage, root: env.resolvePath(env.storage.root) } : env.storage;
+    pool ??= workerPool(workers, config, progress);
+    return pool;
+  };
   const reports: TableReport[] = [];
   const failures: { entity: EntityName; error: unknown }[] = [];
-  for (const entity of entities) {
-    const parser = PARSERS[entity];
-    if (!parser) throw new LakehouseError("silver", `unknown entity "${entity}"`, { field: "entity" }, `one of ${ENTITIES.join(", ")}`);
-    const started = performance.now();
-    try {
-      const tableReports = await new EntityRun(storage, catalog, parser, common).run();
-      reports.push(...tableReports);
-      for (const r of tableReports) {
-        options.log.info(
-          `✔ silver.${r.table}: ${r.partitions_processed} partitions processed, ${r.partitions_skipped} skipped${r.partitions_dropped ? `, ${r.partitions_dropped} dropped` : ""}, ` +
-            `${r.rows} rows, ${r.quarantined} quarantined${r.snapshot_id ? `, snapshot ${r.snapshot_id}` : ", no new snapshot"} (${formatDuration(performance.now() - started)})`,
-        );
+  try {
+    for (const entity of entities) {
+      const parser = PARSERS[entity];
+      if (!parser) throw new LakehouseError("silver", `unknown entity "${entity}"`, { field: "entity" }, `one of ${ENTITIES.join(", ")}`);
+      const started = performance.now();
+      try {
+        const tableReports = await new EntityRun(storage, catalog, parser, common, runnerFor).run();
+        reports.push(...tableReports);
+        for (const r of tableReports) options.log.info(reportLine(r, performance.now() - started));
+      } catch (error) {
+        failures.push({ entity, error });
+        options.log.warn(`silver ${entity} failed: ${(error as Error).message}`);
       }
-    } catch (error) {
-      failures.push({ entity, error });
-      options.log.warn(`silver ${entity} failed: ${(error as Error).message}`);
     }
+  } finally {
+    await (pool as PartitionRunner | null)?.close();
   }
   if (failures.length > 0) {
     const first = failures[0].error;

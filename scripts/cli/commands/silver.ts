@@ -22,11 +22,16 @@ export const command: Command = {
     entity: { type: "string", multiple: true, description: "only this landed entity (repeatable), e.g. api/sessions or sessions" },
     "full-refresh": { type: "boolean", description: "re-process every landed partition; drop silver partitions no longer landed" },
     vacuum: { type: "boolean", description: "afterwards, remove orphan files (tables and quarantine)" },
+    workers: { type: "string", description: "worker threads transforming partitions in parallel (default: one per core when there is ≥ 64 MiB to process, else 1)" },
   },
   async run({ env, values, log, json }) {
     const entities = entitiesOf(values.entity as string[] | undefined);
+    const workersText = values.workers as string | undefined;
+    if (workersText !== undefined && !/^[1-9]\d*$/.test(workersText)) {
+      throw new LakehouseError("silver", `--workers must be a whole number ≥ 1, got "${workersText}"`, { field: "workers" });
+    }
     const started = performance.now();
-    const tables = await runSilver(env, { entities, fullRefresh: Boolean(values["full-refresh"]), log });
+    const tables = await runSilver(env, { entities, fullRefresh: Boolean(values["full-refresh"]), workers: workersText ? Number(workersText) : undefined, log });
     let vacuum: VacuumReport | undefined;
     if (values.vacuum) vacuum = await vacuumSilver(openSilverCatalog(env), entities, log);
     log.info(summaryLine(tables, performance.now() - started));
