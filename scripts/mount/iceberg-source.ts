@@ -1,22 +1,15 @@
-/** MountSource over the environment's silver catalog, read with the project's Iceberg reader. */
+/** MountSource over the environment's silver catalog (openSilverCatalog), read with the project's Iceberg reader. */
 import type { Environment } from "../core/config.ts";
-import { LakehouseError } from "../core/errors.ts";
-import { batchRows, currentSchema, currentSnapshot, DirectoryCatalog, readBatches, snapshotFiles } from "../iceberg/index.ts";
-import { openStorage } from "../storage/index.ts";
+import { batchRows, currentSchema, currentSnapshot, readBatches, snapshotFiles } from "../iceberg/index.ts";
+import { openSilverCatalog, type SilverCatalog } from "../silver/catalog.ts";
 import type { SilverTable } from "../silver/tables.ts";
 import type { MountSource, SilverSnapshot } from "./source.ts";
 
-/** Where `lakehouse silver` keeps the directory catalog's tables in the bucket (scripts/silver). */
-export const SILVER_ROOT = "warehouse/silver";
-
-export function icebergSource(env: Environment, batchSize = 50_000): MountSource {
-  if (env.silver.catalog !== "directory") {
-    throw new LakehouseError("mount", `mount reads the directory catalog; environment ${env.name} uses ${env.silver.catalog}`, { file: env.file, field: "silver.catalog" });
-  }
-  const storage = openStorage(env);
-  const catalog = new DirectoryCatalog(storage, SILVER_ROOT);
+export function icebergSource(env: Environment, options: { batchSize?: number; silver?: SilverCatalog } = {}): MountSource {
+  const { storage, catalog } = options.silver ?? openSilverCatalog(env);
+  const batchSize = options.batchSize ?? 50_000;
   return {
-    describe: () => `${env.silver.catalog} catalog of environment ${env.name}`,
+    describe: () => `${env.silver.catalog} silver catalog of environment ${env.name}`,
     async snapshot(table: SilverTable): Promise<SilverSnapshot | null> {
       const loaded = await catalog.loadTable(table.name);
       if (!loaded) return null;
