@@ -158,13 +158,15 @@ export function graphActions(graph: CompiledGraph): GraphAction[] {
 
 /**
  * Actions in an order a run may execute them: every action after its dependencies; among the ready ones,
- * operations tagged `setup` first, then by target name (stable, so plans diff cleanly). A cycle (Dataform
+ * operations tagged `setup` first, then other operations, models, assertions, each by target name (stable,
+ * so plans diff cleanly). A cycle (Dataform
  * refuses those at compile time) is broken by name order rather than looping.
  */
 export function executionOrder(actions: GraphAction[]): GraphAction[] {
   const byTarget = new Map(actions.map((a) => [a.target, a]));
   const remaining = new Map(actions.map((a) => [a.target, new Set(a.dependencies.filter((d) => byTarget.has(d) && d !== a.target))]));
-  const rank = (a: GraphAction) => (a.tags.includes("setup") ? 0 : 1);
+  // Setup operations, then other operations, then models, then assertions (which nothing depends on).
+  const rank = (a: GraphAction) => (a.tags.includes("setup") ? 0 : a.kind === "operation" ? 1 : a.kind === "assertion" ? 3 : 2);
   const ordered: GraphAction[] = [];
   while (remaining.size > 0) {
     let ready = [...remaining.entries()].filter(([, deps]) => deps.size === 0).map(([t]) => byTarget.get(t)!);

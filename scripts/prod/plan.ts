@@ -23,6 +23,8 @@ export interface PlannedAction {
   change: Change;
   /** For changed actions: which parts differ (query, redshift options, dependencies, …). */
   changedFields?: string[];
+  /** Disabled in the project: a run skips it. */
+  disabled?: true;
   /** For incremental tables: rebuilt (new) or appended to / merged into (existed at the last run). */
   write?: "create" | "incremental";
   tags: string[];
@@ -132,6 +134,7 @@ export function buildPlan(env: string, graph: CompiledGraph, previous: { savedAt
       change,
       ...(change === "changed" ? { changedFields: fields } : {}),
       ...(write ? { write } : {}),
+      ...(a.action.disabled ? { disabled: true as const } : {}),
       tags: a.tags,
       ...(a.fileName ? { fileName: a.fileName } : {}),
       dependencies: a.dependencies,
@@ -163,7 +166,7 @@ export function formatPlan(plan: Plan, options: { sql?: boolean } = {}): string 
     const detail = [
       a.change === "changed" ? `changed: ${a.changedFields!.join(", ")}` : a.change,
       a.write ? (a.write === "incremental" ? "append/merge into existing table" : "create table") : "",
-      `${a.statements.length} statement${a.statements.length === 1 ? "" : "s"}`,
+      a.disabled ? "disabled (skipped)" : `${a.statements.length} statement${a.statements.length === 1 ? "" : "s"}`,
       a.tags.length ? `tags ${a.tags.join(",")}` : "",
     ].filter(Boolean);
     lines.push(`${mark[a.change]} ${String(a.step).padStart(3)}. ${a.kind.padEnd(11)} ${a.target.padEnd(width)}  ${detail.join("; ")}`);
