@@ -10,12 +10,15 @@
  *   `RecordSplitError` with the byte offset (landing refuses malformed responses, so this means the
  *   landed data is damaged: the partition fails rather than losing records silently).
  * - `json-object`: the whole file is one record (Sparkify song files, a few hundred bytes).
+ * A record whose bytes are not valid UTF-8 is flagged `invalidUtf8` (and quarantined), never silently altered.
  */
 import type { RecordFormat } from "./entities/types.ts";
 
 export interface RawRecord {
   /** The record's JSON text. */
   text: string;
+  /** Set when the record's bytes are not valid UTF-8 (the text then holds U+FFFD replacements): it is quarantined. */
+  invalidUtf8?: true;
   /** Position of the record in its file, from 1. */
   record: number;
   /** Physical line, from 1 (JSON lines only). */
@@ -33,6 +36,19 @@ export class RecordSplitError extends Error {
 }
 
 const NL = 10;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Decodes a record's bytes; a U+FFFD in the result is checked against the bytes (it may be genuine). */
+function decode(bytes: Buffer): { text: string; invalidUtf8?: true } {
+  const text = bytes.toString("utf8");
+  if (!text.includes("\uFFFD")) return { text };
+  try {
+    strictUtf8.decode(bytes);
+    return { text };
+  } catch {
+    return { text, invalidUtf8: true };
+  }
+}
 
 function isBlank(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -53,18 +69,18 @@ export async function* splitJsonLines(chunks: AsyncIterable<Buffer>): AsyncGener
       if (nl === -1) break;
       line++;
       const piece = chunk.subarray(start, nl);
-      let text = pending.length > 0 ? Buffer.concat([...pending, piece]).toString("utf8") : piece.toString("utf8");
-      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const decoded = decode(pending.length > 0 ? Buffer.concat([...pending, piece]) : piece);
+      if (line === 1 && decoded.text.charCodeAt(0) === 0xfeff) decoded.text = decoded.text.slice(1);
       pending = [];
       start = nl + 1;
-      if (!isBlank(text)) yield { text, record: ++record, line };
+      if (!isBlank(decoded.text)) yield { ...decoded, record: ++record, line };
     }
     if (start < chunk.length) pending.push(chunk.subarray(start));
   }
   if (pending.length > 0) {
     line++;
-    const text = Buffer.concat(pending).toString("utf8");
-    if (!isBlank(text)) yield { text, record: ++record, line };
+    const decoded = decode(Buffer.concat(pending));
+    if (!isBlank(decoded.text)) yield { ...decoded, record: ++record, line };
   }
 }
 
@@ -96,10 +112,10 @@ export async function* splitJsonArray(chunks: AsyncIterable<Buffer>): AsyncGener
     let elementStart = state === State.InElement ? 0 : -1;
     const finishElement = (end: number): RawRecord => {
       parts.push(chunk.subarray(elementStart, end));
-      const text = parts.length === 1 ? parts[0].toString("utf8") : Buffer.concat(parts).toString("utf8");
+      const decoded = decode(parts.length === 1 ? parts[0] : Buffer.concat(parts));
       parts = [];
       elementStart = -1;
-      return { text, record: ++record };
+      return { ...decoded, record: ++record };
     };
     while (i < n) {
       if (state === State.InElement) {
@@ -188,8 +204,8 @@ export async function* splitJsonArray(chunks: AsyncIterable<Buffer>): AsyncGener
 export async function* wholeFile(chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRecord> {
   const parts: Buffer[] = [];
   for await (const chunk of chunks) parts.push(chunk);
-  const text = Buffer.concat(parts).toString("utf8");
-  if (!isBlank(text)) yield { text, record: 1, line: 1 };
+  const decoded = decode(Buffer.concat(parts));
+  if (!isBlank(decoded.text)) yield { ...decoded, record: 1, line: 1 };
 }
 
 export function splitRecords(format: RecordFormat, chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRecord> {

@@ -19,6 +19,9 @@ export interface FileContext {
 }
 
 export function transformRecord(parser: EntityParser, raw: RawRecord, file: FileContext): TransformResult {
+  if (raw.invalidUtf8) {
+    return { ok: false, entry: { file: file.key, record: raw.record, line: raw.line, field: "(record)", reason: "invalid UTF-8 (the text shows U+FFFD where bytes were undecodable)", rawText: raw.text } };
+  }
   let value: unknown;
   try {
     value = JSON.parse(raw.text);

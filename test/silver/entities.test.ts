@@ -203,6 +203,11 @@ describe("quarantine lines", () => {
     if (bad.ok) throw new Error("expected quarantine");
     expect(JSON.parse(quarantineLine("sparkify/events", "2018-11-01", bad.entry))).toMatchObject({ field: "(record)", raw_text: "{oops" });
   });
+  it("a record that is not valid UTF-8 is quarantined, not silently altered", () => {
+    const result = transformRecord(PARSERS["sparkify/events"], { text: '{"artist":"\uFFFD"}', record: 3, line: 3, invalidUtf8: true }, file());
+    if (result.ok) throw new Error("expected quarantine");
+    expect(result.entry).toMatchObject({ field: "(record)", line: 3, reason: expect.stringMatching(/^invalid UTF-8/) });
+  });
   it("a multi-line raw record stays on one line", () => {
     const text = JSON.stringify({ ...USER, user_since: "x" }, null, 2);
     const result = transformRecord(PARSERS["api/users"], { text, record: 1 }, file());

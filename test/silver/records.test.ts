@@ -70,6 +70,16 @@ describe("splitJsonLines", () => {
   });
 });
 
+describe("UTF-8", () => {
+  it("flags records whose bytes are not valid UTF-8, not those with a genuine U+FFFD", async () => {
+    const bytes = Buffer.concat([Buffer.from('{"a":"ok"}\n{"a":"bad '), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n{"a":"genuine \uFFFD"}\n', "utf8")]);
+    const records = await collect(splitJsonLines(chunked(bytes, 5)));
+    expect(records.map((r) => r.invalidUtf8 ?? false)).toEqual([false, true, false]);
+    const array = Buffer.concat([Buffer.from('[{"a":"'), Buffer.from([0xff]), Buffer.from('"}, {"a":1}]')]);
+    expect((await collect(splitJsonArray(chunked(array, 3)))).map((r) => r.invalidUtf8 ?? false)).toEqual([true, false]);
+  });
+});
+
 describe("wholeFile", () => {
   it("is one record", async () => {
     expect((await collect(wholeFile(chunked('{"a":\n1}', 2)))).map((r) => JSON.parse(r.text))).toEqual([{ a: 1 }]);
