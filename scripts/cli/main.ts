@@ -76,6 +76,11 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger({ quiet: Boolean(parsed.values.quiet) });
   try {
     const env = loadEnvironment((parsed.values.env as string | undefined) ?? process.env.LAKEHOUSE_ENV ?? "local");
+    if (env.name === "prod") {
+      // The production implementations (Glue silver catalog) load only when prod is asked for.
+      const { loadProdExtensions } = await import("../prod/index.ts");
+      await loadProdExtensions(env);
+    }
     const code = await command.run({ env, values: parsed.values as CommandContext["values"], positionals: parsed.positionals, log, json });
     return code ?? 0;
   } catch (error) {

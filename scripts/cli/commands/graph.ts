@@ -1,7 +1,56 @@
-import { notBuiltYet, type Command } from "../command.ts";
+import { spawn } from "node:child_process";
+import type { Command } from "../command.ts";
+import { formatDuration, type Logger } from "../../core/log.ts";
+import { writeGraph } from "../../graph/index.ts";
+
+/** Opens a file in the desktop's browser; a warning (not a failure) where there is none. */
+function openInBrowser(file: string, log: Logger): void {
+  const [cmd, args] =
+    process.platform === "darwin" ? ["open", [file]] : process.platform === "win32" ? ["cmd", ["/c", "start", "", file]] : ["xdg-open", [file]];
+  try {
+    const child = spawn(cmd, args as string[], { detached: true, stdio: "ignore" });
+    child.on("error", (error) => log.warn(`could not open a browser (${cmd}: ${error.message}); open ${file} yourself`));
+    child.unref();
+  } catch (error) {
+    log.warn(`could not open a browser (${(error as Error).message}); open ${file} yourself`);
+  }
+}
 
 export const command: Command = {
   name: "graph",
-  summary: "not built yet: issue 9 (dependency graph page)",
-  run: notBuiltYet("graph", "issue 9 (dependency graph page)"),
+  summary: "write the dependency graph page (sources → landing → silver → gold, with assertions)",
+  usage: "[--open] [--out <file>] [--from-json <file>] [--last-run <file>] [--offline]",
+  details: [
+    "Writes one self-contained HTML file (no server, no network) from `dataform compile --json` plus the lake",
+    "layers, and prints its path. Statuses come from the last run's results (.lakehouse/<env>/last-run.json)",
+    "when there are any. Column types of models come from the warehouse when the stack is running.",
+    "--json prints {path, nodes, edges, assertions, bytes}.",
+  ].join("\n"),
+  options: {
+    open: { type: "boolean", description: "open the page in the default browser" },
+    out: { type: "string", short: "o", description: "output file", default: ".lakehouse/<env>/graph/index.html" },
+    "from-json": { type: "string", description: "read a compiled graph (output of `lakehouse compile --json`) instead of compiling" },
+    "last-run": { type: "string", description: "run results to colour by", default: ".lakehouse/<env>/last-run.json" },
+    offline: { type: "boolean", description: "do not read the bucket or the warehouse (compiled graph and silver schemas only)" },
+  },
+  async run({ env, values, log, json }) {
+    const started = performance.now();
+    const result = await writeGraph(env, {
+      out: values.out as string | undefined,
+      fromJson: values["from-json"] as string | undefined,
+      lastRunFile: values["last-run"] as string | undefined,
+      offline: Boolean(values.offline),
+      log,
+    });
+    if (json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      log.info(
+        `✔ graph: ${result.nodes} nodes, ${result.edges} edges, ${result.assertions} assertions, ${(result.bytes / 1024).toFixed(0)} KiB (${formatDuration(performance.now() - started)})`,
+      );
+      process.stdout.write(`${result.path}\n`);
+    }
+    if (values.open) openInBrowser(result.path, log);
+    return 0;
+  },
 };

@@ -3,6 +3,7 @@ import { LakehouseError } from "../../core/errors.ts";
 import { prepareProject } from "../../dataform/prepare.ts";
 import { prepareEnvironment } from "../../dataform/environment.ts";
 import { dataform } from "../../dataform/runner.ts";
+import { compileProject } from "../../dataform/compile.ts";
 import { parseRunOutput, recordRun } from "../../dataform/results.ts";
 
 /** Dataform run arguments from the shared options (tags, actions, full refresh, include deps/dependents). */
@@ -25,13 +26,23 @@ export async function runDataform(ctx: CommandContext, extra: string[]): Promise
   const { env, log } = ctx;
   await prepareProject(env, log);
   await prepareEnvironment(env, { credentials: true });
-  const result = await dataform(env, ["run", ...extra], { echo: !ctx.json, withCredentials: true });
+  let result;
+  try {
+    result = await dataform(env, ["run", ...extra], { echo: !ctx.json, withCredentials: true });
+  } finally {
+    if (env.name === "prod") (await import("../../prod/render.ts")).removeProdCredentials(env);
+  }
   const actions = parseRunOutput(result.lines);
   recordRun(env, `run ${extra.join(" ")}`.trim(), actions);
   const failed = Object.entries(actions).filter(([, a]) => a.status === "failed").map(([name]) => name);
   const ok = Object.keys(actions).length - failed.length;
   if (result.code !== 0 && failed.length === 0) {
     throw new LakehouseError("run", `Dataform exited with ${result.code}: ${result.lines.slice(-5).join(" | ")}`);
+  }
+  if (env.name === "prod" && failed.length === 0 && result.code === 0 && !extra.includes("--dry-run")) {
+    // `lakehouse plan --env prod` compares the next compile with what this run deployed.
+    const { saveCompiledState } = await import("../../prod/plan.ts");
+    saveCompiledState(env, await compileProject(env));
   }
   return { ok, failed };
 }

@@ -36,7 +36,13 @@ export async function collectStatus(env: Environment): Promise<Status> {
   stack.running = up;
   const landing = await section(() => landingStatus(env));
   const silver = await section(() => silverStatus(env));
-  const gold = up ? await section(() => withClient(env, "warehouse", goldStatus)) : { error: "the stack is not running" };
+  let gold: Record<string, unknown>;
+  if (env.name === "prod") {
+    const { prodGoldStatus } = await import("../../prod/redshift-data.ts");
+    gold = await section(() => prodGoldStatus(env));
+  } else {
+    gold = up ? await section(() => withClient(env, "warehouse", goldStatus)) : { error: "the stack is not running" };
+  }
   return { stack, landing, silver, gold };
 }
 

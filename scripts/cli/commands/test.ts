@@ -31,7 +31,12 @@ export const command: Command = {
     await prepareEnvironment(env, { credentials: true });
     let failures = 0;
     if (!values["skip-unit"]) {
-      const result = await dataform(env, ["test"], { echo: !ctx.json, withCredentials: true });
+      let result;
+      try {
+        result = await dataform(env, ["test"], { echo: !ctx.json, withCredentials: true });
+      } finally {
+        if (env.name === "prod") (await import("../../prod/render.ts")).removeProdCredentials(env);
+      }
       const { passed, failed } = parseTestOutput(result.lines);
       if (result.code !== 0 && failed.length === 0 && passed.length === 0) {
         log.warn(`dataform test exited ${result.code}: ${result.lines.slice(-3).join(" | ")}`);
