@@ -138,7 +138,13 @@ function explain(error: ErrorObject, data: unknown, lines: Lines): { line: numbe
     const known = Object.keys(((error.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
     return { line, field: `${field}.${extra}`, message: `unknown argument "${extra}" of ${field}${known.length ? ` (expected ${known.join(", ")})` : ""}` };
   }
+  const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
+  if (propertyName !== undefined) {
+    const name = propertyName;
+    return { line: lines.at(segments, name), field: `${field}.${name}`, message: `column name "${name}" must be a lower-case identifier` };
+  }
   const line = lines.at(segments);
+  const last = segments.length ? String(segments.at(-1)) : "the file";
   if (level === "column" && typeof value === "string") {
     if (COLUMN_RULES.includes(value)) return { line, field, message: `rule "${value}" needs arguments: write it as "${value}: {…}"` };
     if (MODEL_RULES.includes(value)) return { line, field, message: `"${value}" is a model rule: put it under rules` };
@@ -151,24 +157,29 @@ function explain(error: ErrorObject, data: unknown, lines: Lines): { line: numbe
     return { line, field, message: `reference must be "now", {model, column} or {landed: <source>/<entity>}` };
   }
   if (error.keyword === "required") {
-    return { line, field, message: `${field} needs "${String(params.missingProperty)}"` };
+    return { line, field, message: `${last} needs "${String(params.missingProperty)}"` };
   }
   if (error.keyword === "pattern") {
-    const last = segments.at(-1);
-    if (last === "to" || last === "model") return { line, field, message: `${field} must be a model id <schema>__<table>, got ${JSON.stringify(value)}` };
-    if (last === "max_age") return { line, field, message: `${field} must read like "1 day", "36 hours" or "0 days", got ${JSON.stringify(value)}` };
-    return { line, field, message: `${field} ${JSON.stringify(value)} must match ${String(params.pattern)}` };
+    if (last === "to" || last === "model") return { line, field, message: `${last} must be a model id <schema>__<table>, got ${JSON.stringify(value)}` };
+    if (last === "max_age") return { line, field, message: `max_age must read like "1 day", "36 hours" or "0 days", got ${JSON.stringify(value)}` };
+    return { line, field, message: `${last} ${JSON.stringify(value)} must match ${String(params.pattern)}` };
   }
-  if (error.keyword === "enum") return { line, field, message: `${field} must be one of ${(params.allowedValues as unknown[]).join(", ")}` };
-  if (error.keyword === "propertyNames") return { line, field, message: `column names must be lower-case identifiers` };
-  return { line, field, message: `${field} ${error.message ?? "is invalid"}` };
+  if (error.keyword === "enum") return { line, field, message: `${last} must be one of ${(params.allowedValues as unknown[]).join(", ")}` };
+  if (error.keyword === "type") return { line, field, message: `${last} must be ${String(params.type).replace(/,/g, " or ").replace("array", "a list").replace("object", "a map")}` };
+  return { line, field, message: `${last} ${error.message ?? "is invalid"}` };
 }
+
+/** Vague keywords (a branch of a oneOf/if did not match) lose to specific ones on the same line. */
+const VAGUE = new Set(["const", "oneOf", "anyOf", "if", "propertyNames"]);
 
 /** Picks the error to report: the first in the file, the most specific on its line. */
 function firstError(errors: ErrorObject[], data: unknown, lines: Lines) {
-  const useful = errors.filter((e) => e.keyword !== "if" && !(e.keyword === "oneOf" && errors.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && o.keyword !== "oneOf")));
+  // A vague error (a oneOf/if branch did not match) goes when a specific one is in the same subtree.
+  const useful = errors.filter((e) => !VAGUE.has(e.keyword) || !errors.some((o) => !VAGUE.has(o.keyword) && o.instancePath.startsWith(e.instancePath)));
   const explained = (useful.length ? useful : errors).map((e) => ({ e, ...explain(e, data, lines) }));
-  explained.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || b.e.instancePath.length - a.e.instancePath.length);
+  explained.sort(
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || Number(VAGUE.has(a.e.keyword)) - Number(VAGUE.has(b.e.keyword)) || b.e.instancePath.length - a.e.instancePath.length,
+  );
   return explained[0];
 }
 
