@@ -30,11 +30,14 @@ export function createSongsSql(schema: string): string[] {
   ];
 }
 
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
 /** One row in COPY text format (tab-separated, `\N` for null, backslash escapes). */
 export function copyLine(row: SongRow): string {
   return `${SONG_COLUMNS.map(([name]) => {
     const value = row[name];
     if (value === null || value === undefined) return "\\N";
-    return String(value).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+    const text = String(value);
+    return NEEDS_ESCAPE.test(text) ? text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r") : text;
   }).join("\t")}\n`;
 }

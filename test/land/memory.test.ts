@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { PROJECT_ROOT } from "../../scripts/core/paths.ts";
@@ -13,8 +14,16 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await testEnvironment({ postgres: true });
   stack.env.sources = { ...stack.env.sources, songs_path: `${stack.dir}/no-songs` };
-  await import("node:fs").then((fs) => fs.mkdirSync(`${stack.dir}/no-songs`));
-  await seedSongs(stack.env, { scale: ROWS });
+  fs.mkdirSync(`${stack.dir}/no-songs`);
+  // The table from the seeder, the rows generated inside the server (fast; this test is about landing).
+  await seedSongs(stack.env);
+  await withClient(stack.env, "catalog", (c) =>
+    c.query(`insert into deftunes.songs
+      select 'TRMEM' || lpad(i::text, 13, '0'), 'Title ' || md5(i::text), 'SOMEM' || lpad(i::text, 13, '0'), 'Release ' || md5((i * 7)::text),
+             'ARMEM' || lpad((i % 5000)::text, 13, '0'), md5((i % 5000)::text), 'Artist ' || (i % 5000), 100 + (i % 300) + 0.12345,
+             (i % 1000) / 1000.0, (i % 777) / 1000.0, 1950 + i % 60, i, case when i % 10 = 0 then i end, 0
+      from generate_series(1, ${ROWS}) as i`),
+  );
 }, 120_000);
 afterAll(async () => {
   await stack?.stop();
