@@ -24,7 +24,16 @@ function target(name) {
 
 // Silver type → what the warehouse reports for the column (PostgreSQL regtype / Spectrum external_type).
 const POSTGRES_TYPES = { boolean: "boolean", int: "integer", long: "bigint", double: "double precision", string: "varchar", date: "date", timestamp: "timestamp" };
-const SPECTRUM_TYPES = { boolean: "boolean", int: "int", long: "bigint", double: "double", string: "string", date: "date", timestamp: "timestamp" };
+// Spectrum spells some types in more than one way (Glue's name or Redshift's): any of these prefixes is accepted.
+const SPECTRUM_TYPES = {
+  boolean: ["boolean", "bool"],
+  int: ["int"],
+  long: ["bigint", "long"],
+  double: ["double", "float8", "float"],
+  string: ["string", "varchar", "character varying", "char"],
+  date: ["date"],
+  timestamp: ["timestamp"],
+};
 
 /**
  * Pre-operation for a model that reads silver table `name`: fails the action, naming the table and
@@ -42,7 +51,9 @@ function check(name, reads, model = "this model") {
   if (isRedshift()) {
     // Redshift has no DO blocks: a query that casts the problem text to an integer fails with it.
     // Spectrum lists external tables and their columns in svv_external_tables/svv_external_columns.
-    const expected = columns.map(([column, type]) => `select ${literal(column)} as column_name, ${literal(SPECTRUM_TYPES[type])} as external_type`).join(" union all ");
+    const expected = columns
+      .flatMap(([column, type]) => SPECTRUM_TYPES[type].map((prefix, i) => `select ${literal(column)} as column_name, ${literal(prefix)} as external_type, ${i === 0} as is_main`))
+      .join(" union all ");
     return `with expected as (${expected}),
 found as (select columnname, external_type from svv_external_columns where schemaname = ${literal(schema())} and tablename = ${literal(name)}),
 problems as (
@@ -51,8 +62,12 @@ problems as (
   union all
   select ${literal(`${relation} does not match what ${model} reads: column `)} || e.column_name || ' expected ' || e.external_type || ', found ' || coalesce(f.external_type, 'no such column')
     from expected e left join found f on f.columnname = e.column_name
-   where exists (select 1 from svv_external_tables where schemaname = ${literal(schema())} and tablename = ${literal(name)})
-     and (f.external_type is null or f.external_type not like e.external_type || '%')
+   where e.is_main
+     and exists (select 1 from svv_external_tables where schemaname = ${literal(schema())} and tablename = ${literal(name)})
+     and not exists (
+       select 1 from expected ok
+        where ok.column_name = e.column_name and f.external_type like ok.external_type || '%'
+     )
 )
 select cast(problem as integer) from problems`;
   }
