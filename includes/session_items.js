@@ -16,6 +16,11 @@
 // deleted the rows of the changed days (deleteChangedDays), so items a re-landed day no longer has go.
 // Cost follows new data: only the changed days' partitions of silver.session_items are read (plus a
 // group-by over ingest_on, processed_at); fact rows are read for later deliveries and touched users.
+//
+// Known limits (a full refresh, `dataform run --full-refresh`, always gives the exact answer):
+// - a re-landed day that no longer holds a session which an earlier, unchanged day also delivered drops
+//   that session until a full refresh (the earlier copy is not looked up again: that would scan silver);
+// - a user whose rows disappear from a re-landed day (rather than change) is not re-keyed.
 
 const dates = require("./dates");
 
