@@ -52,4 +52,10 @@ describe("lakehouse seed / land / status (CLI)", () => {
     expect(crafted.code).toBe(1);
     expect(crafted.stderr).toMatch(/refused date .*escape the bucket/);
   }, 60_000);
+
+  it("refuses to seed the production catalog", async () => {
+    const { command } = await import("../../scripts/cli/commands/seed.ts");
+    const log = { info: () => undefined, warn: () => undefined, progress: () => undefined, step: <T>(_l: string, fn: () => Promise<T>) => fn() };
+    await expect(command.run({ env: { ...stack.env, name: "prod" }, values: {}, positionals: [], log, json: false })).rejects.toThrow(/refused: in prod/);
+  });
 });

@@ -6,6 +6,7 @@ import { SOURCES, type SourceName } from "../../land/layout.ts";
 export const command: Command = {
   name: "land",
   summary: "copy the sources (catalog, api, sparkify) unchanged into the bucket's landing zone",
+  usage: "[--source catalog|api|sparkify] [--start-date YYYY-MM-DD --end-date YYYY-MM-DD] [--songs-path P] [--sparkify-path P]",
   details: [
     "Layout: landing/<source>/<entity>/ingest_on=YYYY-MM-DD/part-NNNNN.<ext> + _manifest.json (written last).",
     "Snapshots (catalog/songs, sparkify/songs) land into ingest_on = the end date; api/* one partition per day;",
