@@ -26,6 +26,10 @@ beforeAll(async () => {
   stack = await testEnvironment({ postgres: true });
   sparkifyDir = path.join(stack.dir, "sparkify");
   sparkify = copySparkify(sparkifyDir, 30, [...DAYS, "2018-11-08"]);
+  // Any slice must work: one more song file, pretty-printed over several lines (still one record).
+  const pretty = path.join(sparkifyDir, "song_data", "Z", "TRZZZZZ128F0000001.json");
+  fs.mkdirSync(path.dirname(pretty), { recursive: true });
+  fs.writeFileSync(pretty, JSON.stringify({ artist_id: "ARZZZ", artist_name: "Pretty", duration: 200.5, num_songs: 1, song_id: "SOZZZ", title: "Printed", year: 2001 }, null, 2));
   stack.env.sources = { ...stack.env.sources, songs_path: path.join(sparkifyDir, "song_data"), sparkify_path: sparkifyDir, start_date: DAYS[0], end_date: DAYS[2] };
   stack.env.api = { ...stack.env.api, users_per_day: 6, sessions_per_day: 10 };
   await seedSongs(stack.env, { scale: 250 });
@@ -45,12 +49,12 @@ describe("lakehouse land", () => {
     const status = await landingStatus(stack.env);
     expect(Object.keys(status).sort()).toEqual([...ENTITIES].sort());
 
-    // Catalog: 30 files + 250 synthetic rows, in 3 part files of ≤ 100 rows, read back independently.
+    // Catalog: 31 files + 250 synthetic rows, in 3 part files of ≤ 100 rows, read back independently.
     const catalogRows = await withClient(stack.env, "catalog", async (c) => Number((await c.query("select count(*) as n from deftunes.songs")).rows[0].n));
-    expect(catalogRows).toBe(280);
+    expect(catalogRows).toBe(281);
     const [songsPartition] = await listPartitions(storage, "catalog/songs");
     expect(songsPartition.ingestOn).toBe(DAYS[2]);
-    expect(songsPartition.manifest.files.map((f) => f.rows)).toEqual([100, 100, 80]);
+    expect(songsPartition.manifest.files.map((f) => f.rows)).toEqual([100, 100, 81]);
     const landedIds: string[] = [];
     for (const file of songsPartition.manifest.files) {
       const body = await storage.get(file.key);
@@ -91,7 +95,8 @@ describe("lakehouse land", () => {
       expect(p.manifest.rows).toBe(countLines(original.toString()));
     }
     const [songFiles] = await listPartitions(storage, "sparkify/songs");
-    expect(songFiles.manifest.files).toHaveLength(30);
+    expect(songFiles.manifest.files).toHaveLength(31);
+    expect(songFiles.manifest.rows).toBe(31);
     for (const file of songFiles.manifest.files) {
       const original = fs.readFileSync(path.join(sparkifyDir, "song_data", file.original!));
       expect((await storage.get(file.key)).equals(original)).toBe(true);
