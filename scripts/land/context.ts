@@ -20,6 +20,8 @@ export interface LandContext {
   songsPath: string;
   /** Catalog rows per part file. */
   catalogPartRows: number;
+  /** API days landed at once. */
+  apiConcurrency: number;
 }
 
 /** Per entity: what this run published. */

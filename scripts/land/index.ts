@@ -22,6 +22,8 @@ export interface LandOptions {
   apiBaseUrl?: string;
   retry?: Partial<RetryPolicy>;
   catalogPartRows?: number;
+  /** API days landed at once (default 4). */
+  apiConcurrency?: number;
   storage?: Storage;
   log?: Logger;
 }
@@ -54,6 +56,7 @@ export function landContext(env: Environment, options: LandOptions = {}): LandCo
     sparkifyPath,
     songsPath: options.songsPath ? env.resolvePath(options.songsPath) : joinSourcePath(sparkifyPath, "song_data"),
     catalogPartRows: partRows,
+    apiConcurrency: options.apiConcurrency ?? 4,
   };
 }
 
