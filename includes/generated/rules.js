@@ -2225,7 +2225,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__accepted_range__item_number",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:30",
+          "source": "assertions/silver__session_items.yaml:32",
           "type": "accepted_range",
           "where": null
         },
@@ -2239,7 +2239,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__accepted_range__price",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:33",
+          "source": "assertions/silver__session_items.yaml:35",
           "type": "accepted_range",
           "where": null
         },
@@ -2252,7 +2252,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__expression__liked_since",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:40",
+          "source": "assertions/silver__session_items.yaml:42",
           "type": "expression",
           "where": null
         },
@@ -2270,7 +2270,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__freshness__ingest_on",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:14",
+          "source": "assertions/silver__session_items.yaml:16",
           "type": "freshness",
           "where": null
         },
@@ -2283,7 +2283,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__length__currency",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:36",
+          "source": "assertions/silver__session_items.yaml:38",
           "type": "length",
           "where": null
         },
@@ -2296,7 +2296,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__length__session_id",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:21",
+          "source": "assertions/silver__session_items.yaml:23",
           "type": "length",
           "where": null
         },
@@ -2309,7 +2309,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__length__song_id",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:27",
+          "source": "assertions/silver__session_items.yaml:29",
           "type": "length",
           "where": null
         },
@@ -2322,7 +2322,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__length__user_id",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:24",
+          "source": "assertions/silver__session_items.yaml:26",
           "type": "length",
           "where": null
         },
@@ -2333,7 +2333,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__not_null__currency",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:35",
+          "source": "assertions/silver__session_items.yaml:37",
           "type": "not_null",
           "where": null
         },
@@ -2344,7 +2344,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__not_null__item_number",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:29",
+          "source": "assertions/silver__session_items.yaml:31",
           "type": "not_null",
           "where": null
         },
@@ -2355,7 +2355,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__not_null__liked",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:38",
+          "source": "assertions/silver__session_items.yaml:40",
           "type": "not_null",
           "where": null
         },
@@ -2366,7 +2366,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__not_null__price",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:32",
+          "source": "assertions/silver__session_items.yaml:34",
           "type": "not_null",
           "where": null
         },
@@ -2377,7 +2377,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__not_null__session_id",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:20",
+          "source": "assertions/silver__session_items.yaml:22",
           "type": "not_null",
           "where": null
         },
@@ -2388,7 +2388,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__not_null__song_id",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:26",
+          "source": "assertions/silver__session_items.yaml:28",
           "type": "not_null",
           "where": null
         },
@@ -2399,7 +2399,7 @@ module.exports = {
           "model": "silver__session_items",
           "name": "silver__session_items__not_null__user_id",
           "severity": "error",
-          "source": "assertions/silver__session_items.yaml:23",
+          "source": "assertions/silver__session_items.yaml:25",
           "type": "not_null",
           "where": null
         },
@@ -2440,15 +2440,14 @@ module.exports = {
             "columns": [
               "session_id",
               "item_number",
-              "ingest_on",
-              "source_file"
+              "ingest_on"
             ]
           },
           "column": null,
-          "description": "grain — one item per position of a received session",
+          "description": "an item is received once a day (the API may send a session twice; staging keeps one copy)",
           "model": "silver__session_items",
-          "name": "silver__session_items__unique__session_id__item_number_cd275b9a",
-          "severity": "error",
+          "name": "silver__session_items__unique__per_day",
+          "severity": "warn",
           "source": "assertions/silver__session_items.yaml:11",
           "type": "unique",
           "where": null
@@ -2474,7 +2473,7 @@ module.exports = {
           "model": "silver__sessions",
           "name": "silver__sessions__accepted_range__item_count",
           "severity": "error",
-          "source": "assertions/silver__sessions.yaml:33",
+          "source": "assertions/silver__sessions.yaml:35",
           "type": "accepted_range",
           "where": null
         },
@@ -2535,7 +2534,7 @@ module.exports = {
           "model": "silver__sessions",
           "name": "silver__sessions__length__user_id",
           "severity": "error",
-          "source": "assertions/silver__sessions.yaml:28",
+          "source": "assertions/silver__sessions.yaml:30",
           "type": "length",
           "where": null
         },
@@ -2546,7 +2545,7 @@ module.exports = {
           "model": "silver__sessions",
           "name": "silver__sessions__not_null__item_count",
           "severity": "error",
-          "source": "assertions/silver__sessions.yaml:32",
+          "source": "assertions/silver__sessions.yaml:34",
           "type": "not_null",
           "where": null
         },
@@ -2568,7 +2567,7 @@ module.exports = {
           "model": "silver__sessions",
           "name": "silver__sessions__not_null__session_start_time",
           "severity": "error",
-          "source": "assertions/silver__sessions.yaml:30",
+          "source": "assertions/silver__sessions.yaml:32",
           "type": "not_null",
           "where": null
         },
@@ -2579,7 +2578,7 @@ module.exports = {
           "model": "silver__sessions",
           "name": "silver__sessions__not_null__user_id",
           "severity": "error",
-          "source": "assertions/silver__sessions.yaml:27",
+          "source": "assertions/silver__sessions.yaml:29",
           "type": "not_null",
           "where": null
         },
@@ -2622,10 +2621,10 @@ module.exports = {
             "min": 0.95
           },
           "column": "session_id",
-          "description": "distinct session_id / rows ≥ 0.95 per ingest_on",
+          "description": "the API sends few sessions twice (staging keeps one copy)",
           "model": "silver__sessions",
           "name": "silver__sessions__uniqueness_ratio__session_id",
-          "severity": "error",
+          "severity": "warn",
           "source": "assertions/silver__sessions.yaml:23",
           "type": "uniqueness_ratio",
           "where": null

@@ -19,6 +19,7 @@ import type { Logger } from "../core/log.ts";
 import { ENTITIES } from "../land/layout.ts";
 import { listPartitions } from "../land/partitions.ts";
 import { connect } from "../stack/db.ts";
+import { quarantinePrefix } from "../silver/quarantine.ts";
 import { openStorage } from "../storage/index.ts";
 import type { Storage } from "../storage/types.ts";
 import { assertionsInclude, projectSettings } from "./sql.ts";
@@ -50,7 +51,7 @@ export async function collectLandingCounts(storage: Storage): Promise<LandingCou
     const [source, name] = entity.split("/");
     for (const partition of await listPartitions(storage, entity)) {
       let quarantined = 0;
-      for (const object of await storage.list(`quarantine/${entity}/ingest_on=${partition.ingestOn}/`)) {
+      for (const object of await storage.list(quarantinePrefix(entity, partition.ingestOn))) {
         if (object.key.endsWith(".jsonl")) quarantined += await countLines(storage, object.key);
       }
       out.push({ source, entity: name, ingest_on: partition.ingestOn, landed_rows: partition.manifest.rows, quarantined_rows: quarantined });
