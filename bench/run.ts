@@ -22,6 +22,7 @@ const STAGES: Record<string, () => Promise<Benchmark>> = {
   land: async () => (await import("./stages/land.ts")).landBench,
   silver: async () => (await import("./stages/silver.ts")).silverBench,
   mount: async () => (await import("./stages/mount.ts")).mountBench,
+  gold: async () => (await import("./stages/gold.ts")).goldBench,
 };
 
 const scale = values.quick ? QUICK : FULL;

@@ -1,0 +1,48 @@
+import * as fs from "node:fs";
+import { fromRoot } from "../../scripts/core/paths.ts";
+import { withClient } from "../../scripts/stack/db.ts";
+import type { Benchmark } from "../harness.ts";
+import { dryRun, runDirect, type PlannedAction } from "../lib/dryrun.ts";
+import { landHistory, pipeline, prepareWarehouse, type Pipeline } from "../lib/pipeline.ts";
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Context {
+  p: Pipeline;
+  plan: PlannedAction[];
+}
+
+/**
+ * `lakehouse run --tags gold --full-refresh` (Dataform's CLI, as the user runs it) against the same
+ * compiled SQL (`dataform run --dry-run --json`, taken once) sent straight to PostgreSQL on one connection.
+ * The slowest actions of the direct run go to bench/out/gold-profile.json (where the time goes).
+ */
+export const goldBench: Benchmark = {
+  stage: "gold",
+  notes: { "dataform run / direct SQL (time ratio)": "target ≤ 1.2" },
+  async setup(scale) {
+    const p = await pipeline(scale);
+    await landHistory(p, scale.days, log);
+    await prepareWarehouse(p, log);
+    const plan = await dryRun(p.stack.env, ["--tags", "gold", "--full-refresh"]);
+    return { p, plan } satisfies Context;
+  },
+  async run(_scale, context) {
+    const { p, plan } = context as Context;
+    const run = await p.cli(["run", "--tags", "gold", "--full-refresh"]);
+    const direct = await withClient(p.stack.env, "warehouse", (c) => runDirect(c, plan));
+    if (direct.failedAssertions.length > 0) log(`  direct run: ${direct.failedAssertions.length} assertions failed (${direct.failedAssertions.slice(0, 5).join(", ")}…)`);
+    const sum = (type: string) => direct.perAction.filter((a) => (type === "assertion" ? a.type === "assertion" : a.type !== "assertion")).reduce((n, a) => n + a.seconds, 0);
+    const models = plan.filter((a) => a.type !== "assertion").length;
+    log(`  direct run, slowest actions: ${direct.perAction.slice(0, 6).map((a) => `${a.name} ${a.seconds.toFixed(2)} s`).join(", ")}`);
+    fs.mkdirSync(fromRoot("bench", "out"), { recursive: true });
+    fs.writeFileSync(fromRoot("bench", "out", "gold-profile.json"), `${JSON.stringify(direct.perAction, null, 1)}\n`);
+    return [
+      { metric: `lakehouse run --tags gold --full-refresh (${plan.length} actions), CLI wall`, value: run.seconds, unit: "s" },
+      { metric: "same SQL sent straight to PostgreSQL", value: direct.seconds, unit: "s" },
+      { metric: "dataform run / direct SQL (time ratio)", value: run.seconds / direct.seconds, unit: "×" },
+      { metric: `direct: ${models} tables and views`, value: sum("model"), unit: "s" },
+      { metric: `direct: ${plan.length - models} assertions`, value: sum("assertion"), unit: "s" },
+    ];
+  },
+};
