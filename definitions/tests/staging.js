@@ -16,10 +16,13 @@ test("stg_catalog__songs keeps the latest landed version of each track and renam
     { track_id: "TRA", song_id: "SOA", title: "New title", release: "Album", artist_id: "AR1", artist_mbid: "mb-1", artist_name: "Band", duration: 201.5, artist_familiarity: 0.5, artist_hotttnesss: 0.25, year: 2000, track_7digitalid: 7, shs_perf: -1, shs_work: 0, ingest_on: "2018-11-02", processed_at: "2018-11-03 01:00:00" },
     { track_id: "TRB", song_id: "SOB", title: "Only", artist_id: "AR2", ingest_on: "2018-11-01", processed_at: "2018-11-02 01:00:00" },
     { track_id: "TRB", song_id: "SOB", title: "Only, reprocessed", artist_id: "AR2", ingest_on: "2018-11-01", processed_at: "2018-11-02 05:00:00" },
+    { track_id: "TRC", song_id: "SOC", title: "Year unknown", artist_id: "AR3", year: 0, ingest_on: "2018-11-01", processed_at: "2018-11-02 01:00:00" },
   ]))
   .expect(fixtures.rows(SONGS_OUT, [
     { track_id: "TRA", song_id: "SOA", song_title: "New title", release_name: "Album", artist_id: "AR1", artist_mbid: "mb-1", artist_name: "Band", duration_seconds: 201.5, artist_familiarity: 0.5, artist_hotttnesss: 0.25, release_year: 2000, track_7digital_id: 7, shs_perf_id: -1, shs_work_id: 0, ingest_on: "2018-11-02", processed_at: "2018-11-03 01:00:00" },
     { track_id: "TRB", song_id: "SOB", song_title: "Only, reprocessed", artist_id: "AR2", ingest_on: "2018-11-01", processed_at: "2018-11-02 05:00:00" },
+    // The catalog's year 0 means unknown: null, as the column's description says.
+    { track_id: "TRC", song_id: "SOC", song_title: "Year unknown", artist_id: "AR3", ingest_on: "2018-11-01", processed_at: "2018-11-02 01:00:00" },
   ]));
 
 const USERS_OUT = {

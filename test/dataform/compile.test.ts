@@ -101,3 +101,17 @@ describe("Dataform output", () => {
     });
   });
 });
+
+describe("dataform test output", () => {
+  it("counts unit tests whose names have spaces and colons", async () => {
+    const { parseTestOutput } = await import("../../scripts/cli/commands/test.ts");
+    const result = parseTestOutput([
+      "Running 3 unit tests...",
+      "stg_api__users keeps the latest version per user per day: \u001b[32mpassed\u001b[0m",
+      "sales_per_country sums price per month: by country: \u001b[91mfailed\u001b[0m",
+      "dim_date: \u001b[32mpassed\u001b[0m",
+    ]);
+    expect(result.passed).toEqual(["stg_api__users keeps the latest version per user per day", "dim_date"]);
+    expect(result.failed).toEqual(["sales_per_country sums price per month: by country"]);
+  });
+});

@@ -11,7 +11,7 @@ export function parseTestOutput(lines: string[]): { passed: string[]; failed: st
   const passed: string[] = [];
   const failed: string[] = [];
   for (const raw of lines) {
-    const m = /^(\S+): (passed|failed)$/.exec(raw.replace(ANSI, "").trim());
+    const m = /^(.+): (passed|failed)$/.exec(raw.replace(ANSI, "").trim());
     if (m) (m[2] === "passed" ? passed : failed).push(m[1]);
   }
   return { passed, failed };
