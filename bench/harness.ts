@@ -44,6 +44,13 @@ export interface Scale {
 export const FULL: Scale = { quick: false, songs: 1_000_000, users: 1_000_000, sessionItems: 10_000_000, events: 10_000_000, days: 30, actions: 2000 };
 export const QUICK: Scale = { quick: true, songs: 20_000, users: 5_000, sessionItems: 50_000, events: 50_000, days: 3, actions: 200 };
 
+/** FULL volumes times `factor` (an intermediate scale); days and actions stay as they are. */
+export function scaled(base: Scale, factor: number): Scale {
+  if (!(factor > 0)) throw new Error(`--scale must be a positive number, got ${factor}`);
+  const n = (v: number) => Math.max(1, Math.round(v * factor));
+  return { ...base, songs: n(base.songs), users: n(base.users), sessionItems: n(base.sessionItems), events: n(base.events) };
+}
+
 const exitHooks: (() => Promise<void>)[] = [];
 
 /** Registers cleanup to run once every stage is done (shared environments outlive one stage). */

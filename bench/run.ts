@@ -7,25 +7,31 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { fromRoot } from "../scripts/core/paths.ts";
-import { FULL, measure, QUICK, renderResults, runExitHooks, type Benchmark, type Figure } from "./harness.ts";
+import { FULL, measure, QUICK, renderResults, runExitHooks, scaled, type Benchmark, type Figure } from "./harness.ts";
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean" }, only: { type: "string" }, runs: { type: "string" }, help: { type: "boolean" } },
+  options: { quick: { type: "boolean" }, only: { type: "string" }, runs: { type: "string" }, scale: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
 });
 if (values.help) {
-  process.stdout.write("Usage: npm run bench -- [--quick] [--only compile,land,…] [--runs N]\n");
+  process.stdout.write(
+    "Usage: npm run bench -- [--quick] [--only compile,land,…] [--runs N] [--scale F] [--out FILE]\n" +
+      "  --scale F   FULL volumes × F (days stay 30), e.g. 0.1 for an intermediate run\n" +
+      "  --out FILE  write the section to FILE instead of bench/RESULTS.md (or bench/out/quick.md)\n",
+  );
   process.exit(0);
 }
 
 const STAGES: Record<string, () => Promise<Benchmark>> = {
   compile: async () => (await import("./stages/compile.ts")).compileBench,
   land: async () => (await import("./stages/land.ts")).landBench,
+  "land-api": async () => (await import("./stages/land-api.ts")).landApiBench,
   silver: async () => (await import("./stages/silver.ts")).silverBench,
   mount: async () => (await import("./stages/mount.ts")).mountBench,
   gold: async () => (await import("./stages/gold.ts")).goldBench,
+  incremental: async () => (await import("./stages/incremental.ts")).incrementalBench,
 };
 
-const scale = values.quick ? QUICK : FULL;
+const scale = values.quick ? QUICK : values.scale ? scaled(FULL, Number(values.scale)) : FULL;
 const runs = Number(values.runs ?? 3);
 const only = values.only ? values.only.split(",") : Object.keys(STAGES);
 const started = new Date();
@@ -44,8 +50,8 @@ try {
 }
 const seconds = (Date.now() - started.getTime()) / 1000;
 const section = renderResults(figures, { command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(), scale, started, seconds });
-const target = values.quick ? fromRoot("bench", "out", "quick.md") : fromRoot("bench", "RESULTS.md");
+const target = values.out ? path.resolve(values.out) : values.quick ? fromRoot("bench", "out", "quick.md") : fromRoot("bench", "RESULTS.md");
 fs.mkdirSync(path.dirname(target), { recursive: true });
-if (values.quick) fs.writeFileSync(target, `${section}\n`);
+if (values.quick || values.out) fs.writeFileSync(target, `${section}\n`);
 else fs.appendFileSync(target, `\n${section}`);
 process.stdout.write(`${section}\nwritten to ${path.relative(process.cwd(), target)}\n`);

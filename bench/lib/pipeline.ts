@@ -78,6 +78,8 @@ export interface Pipeline {
   songs: number;
   /** Scratch folder readable and writable by the PostgreSQL server too. */
   scratch: string;
+  /** Full-rebuild wall times measured by the silver, mount and gold stages (the incremental stage's reference). */
+  fullRebuild: { silver: number[]; mount: number[]; gold: number[] };
 }
 
 let shared: Promise<Pipeline> | null = null;
@@ -125,6 +127,7 @@ async function createPipeline(scale: Scale): Promise<Pipeline> {
     tracks,
     songs: scale.songs,
     scratch,
+    fullRebuild: { silver: [], mount: [], gold: [] },
   };
 }
 

@@ -30,6 +30,7 @@ export const goldBench: Benchmark = {
   async run(_scale, context) {
     const { p, plan } = context as Context;
     const run = await p.cli(["run", "--tags", "gold", "--full-refresh"]);
+    p.fullRebuild.gold.push(run.seconds);
     const direct = await withClient(p.stack.env, "warehouse", (c) => runDirect(c, plan));
     if (direct.failedAssertions.length > 0) log(`  direct run: ${direct.failedAssertions.length} assertions failed (${direct.failedAssertions.slice(0, 5).join(", ")}…)`);
     const sum = (type: string) => direct.perAction.filter((a) => (type === "assertion" ? a.type === "assertion" : a.type !== "assertion")).reduce((n, a) => n + a.seconds, 0);

@@ -41,6 +41,7 @@ export const mountBench: Benchmark = {
     const { p, rows, csv } = context as Context;
     const total = rows.sessions + rows.session_items;
     const mount = await p.cli(["mount", "--tables", TABLES.join(","), "--force"]);
+    p.fullRebuild.mount.push(mount.seconds);
     const reference = await withClient(p.stack.env, "warehouse", async (c) => {
       const started = performance.now();
       for (const table of TABLES) {

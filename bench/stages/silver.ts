@@ -63,6 +63,7 @@ export const silverBench: Benchmark = {
     const items = totalItems(p);
     const sessions = totalSessions(p);
     const full = await p.cli(["silver", "--entity", "api/sessions", "--full-refresh"]);
+    p.fullRebuild.silver.push(full.seconds);
     const rerun = await p.cli(["silver", "--entity", "api/sessions"]);
     const started = performance.now();
     const reports = await runSilver(p.stack.env, { entities: ["api/sessions"], log: createLogger({ quiet: true }) });
