@@ -29,6 +29,7 @@ const STAGES: Record<string, () => Promise<Benchmark>> = {
   mount: async () => (await import("./stages/mount.ts")).mountBench,
   gold: async () => (await import("./stages/gold.ts")).goldBench,
   incremental: async () => (await import("./stages/incremental.ts")).incrementalBench,
+  e2e: async () => (await import("./stages/e2e.ts")).e2eBench,
 };
 
 const scale = values.quick ? QUICK : values.scale ? scaled(FULL, Number(values.scale)) : FULL;
