@@ -112,7 +112,7 @@ export function gitRevision(): string {
 }
 
 /** The results as a Markdown section. */
-export function renderResults(figures: Figure[], meta: { command: string; scale: Scale; started: Date; seconds: number }): string {
+export function renderResults(figures: Figure[], meta: { command: string; scale: Scale; started: Date; seconds: number; loadAtStart?: number[] }): string {
   const lines = [
     `## Results of ${meta.started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
     "",
@@ -121,6 +121,9 @@ export function renderResults(figures: Figure[], meta: { command: string; scale:
     `- git revision: ${gitRevision()}`,
     `- scale: songs ${meta.scale.songs}, users ${meta.scale.users}, session items ${meta.scale.sessionItems}, events ${meta.scale.events}, days ${meta.scale.days}, synthetic actions ${meta.scale.actions}`,
     `- wall time of the whole benchmark: ${meta.seconds.toFixed(0)} s`,
+    ...(meta.loadAtStart
+      ? [`- load average (1, 5, 15 min) at start: ${meta.loadAtStart.map((v) => v.toFixed(1)).join(", ")}; at end: ${os.loadavg().map((v) => v.toFixed(1)).join(", ")} (${os.cpus().length} cores: above that, other work shared the machine)`]
+      : []),
     "",
     "| stage | metric | median | min | max | unit | runs | target / note |",
     "| --- | --- | ---: | ---: | ---: | --- | ---: | --- |",

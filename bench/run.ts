@@ -4,6 +4,7 @@
  * bench/out/quick.md instead.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { fromRoot } from "../scripts/core/paths.ts";
@@ -16,7 +17,7 @@ if (values.help) {
   process.stdout.write(
     "Usage: npm run bench -- [--quick] [--only compile,land,…] [--runs N] [--scale F] [--out FILE]\n" +
       "  --scale F   FULL volumes × F (days stay 30), e.g. 0.1 for an intermediate run\n" +
-      "  --out FILE  write the section to FILE instead of bench/RESULTS.md (or bench/out/quick.md)\n",
+      "  --out FILE  append the section to FILE instead of bench/RESULTS.md (--quick alone overwrites bench/out/quick.md)\n",
   );
   process.exit(0);
 }
@@ -36,6 +37,7 @@ const scale = values.quick ? QUICK : values.scale ? scaled(FULL, Number(values.s
 const runs = Number(values.runs ?? 3);
 const only = values.only ? values.only.split(",") : Object.keys(STAGES);
 const started = new Date();
+const loadAtStart = os.loadavg();
 const figures: Figure[] = [];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 for (const name of only) {
@@ -50,9 +52,9 @@ try {
   await runExitHooks(log);
 }
 const seconds = (Date.now() - started.getTime()) / 1000;
-const section = renderResults(figures, { command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(), scale, started, seconds });
+const section = renderResults(figures, { command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(), scale, started, seconds, loadAtStart });
 const target = values.out ? path.resolve(values.out) : values.quick ? fromRoot("bench", "out", "quick.md") : fromRoot("bench", "RESULTS.md");
 fs.mkdirSync(path.dirname(target), { recursive: true });
-if (values.quick || values.out) fs.writeFileSync(target, `${section}\n`);
+if (values.quick && !values.out) fs.writeFileSync(target, `${section}\n`);
 else fs.appendFileSync(target, `\n${section}`);
 process.stdout.write(`${section}\nwritten to ${path.relative(process.cwd(), target)}\n`);

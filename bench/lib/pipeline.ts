@@ -33,11 +33,11 @@ export interface ChildRun {
 }
 
 /** Runs `node <args>` as a child; throws with its output tail when it exits non-zero. */
-export function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ChildRun> {
+export function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; nodeFlags?: string[] } = {}): Promise<ChildRun> {
   const rssFile = path.join(os.tmpdir(), `bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--no-warnings", "--import", RSS_HOOK, ...args], {
+    const child = spawn(process.execPath, ["--no-warnings", ...(options.nodeFlags ?? []), "--import", RSS_HOOK, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
       env: { ...(options.env ?? process.env), BENCH_RSS_FILE: rssFile },
       stdio: ["ignore", "pipe", "pipe"],
@@ -64,8 +64,8 @@ export function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?
 
 export interface Pipeline {
   stack: TestStack;
-  /** `lakehouse <args> --env ci --quiet` against the throwaway environment. */
-  cli(args: string[]): Promise<ChildRun>;
+  /** `lakehouse <args> --env ci --quiet` against the throwaway environment (extra node flags, e.g. --cpu-prof). */
+  cli(args: string[], nodeFlags?: string[]): Promise<ChildRun>;
   /** Synthetic API days landed so far (the history), in order. */
   days: string[];
   /** Session items landed per day (actual counts). */
@@ -118,7 +118,7 @@ async function createPipeline(scale: Scale): Promise<Pipeline> {
   };
   return {
     stack,
-    cli: (args) => runNode([CLI, ...args, "--env", "ci", "--quiet"], { env: stack.cliEnv }),
+    cli: (args, nodeFlags) => runNode([CLI, ...args, "--env", "ci", "--quiet"], { env: stack.cliEnv, nodeFlags }),
     days: [],
     itemsPerDay: new Map(),
     sessionsPerDay: new Map(),
