@@ -8,52 +8,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type pg from "pg";
+import { repairMojibake } from "../../scripts/silver/repair.ts";
 import { SILVER_TABLES, SQL_TYPES, type SilverTable } from "../../scripts/silver/tables.ts";
 
 type Value = string | number | bigint | boolean | null;
 export type Row = Record<string, Value>;
 
-/** Windows-1252 characters in 0x80–0x9F that differ from Latin-1, mapped back to their byte. */
-const CP1252: Record<number, number> = {
-  0x20ac: 0x80, 0x201a: 0x82, 0x0192: 0x83, 0x201e: 0x84, 0x2026: 0x85, 0x2020: 0x86, 0x2021: 0x87,
-  0x02c6: 0x88, 0x2030: 0x89, 0x0160: 0x8a, 0x2039: 0x8b, 0x0152: 0x8c, 0x017d: 0x8e, 0x2018: 0x91,
-  0x2019: 0x92, 0x201c: 0x93, 0x201d: 0x94, 0x2022: 0x95, 0x2013: 0x96, 0x2014: 0x97, 0x02dc: 0x98,
-  0x2122: 0x99, 0x0161: 0x9a, 0x203a: 0x9b, 0x0153: 0x9c, 0x017e: 0x9e, 0x0178: 0x9f,
-};
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * Double-encoded UTF-8 repair, as the silver stage specifies it: map each character back to its Latin-1 /
- * CP1252 byte and decode the bytes as strict UTF-8; repeat while that changes the text (at most 3 rounds).
- */
-export function repairText(text: string): string {
-  let current = text;
-  for (let round = 0; round < 3; round++) {
-    const bytes = new Uint8Array(current.length);
-    let high = false;
-    let mappable = true;
-    for (let i = 0; i < current.length; i++) {
-      const code = current.charCodeAt(i);
-      const byte = code < 0x100 ? code : CP1252[code];
-      if (byte === undefined) {
-        mappable = false;
-        break;
-      }
-      bytes[i] = byte;
-      if (byte >= 0x80) high = true;
-    }
-    if (!mappable || !high) break;
-    let next: string;
-    try {
-      next = strictUtf8.decode(bytes);
-    } catch {
-      break;
-    }
-    if (next === current) break;
-    current = next;
-  }
-  return current;
-}
+/** The silver stage's own repair of double-encoded UTF-8 (the DuckDB recomputation is the independent one). */
+export const repairText = repairMojibake;
 
 function text(raw: unknown): string | null {
   if (raw === null || raw === undefined) return null;
