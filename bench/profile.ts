@@ -35,7 +35,7 @@ export function topSelf(profile: CpuProfile, top: number): { fn: string; where: 
     const n = node.hitCount ?? 0;
     all += n;
     const url = node.callFrame.url.replace(/^file:\/\//, "").replace(`${process.cwd()}/`, "");
-    const key = `${node.callFrame.functionName || "(anonymous)"}\t${url ? `${url}:${node.callFrame.lineNumber + 1}` : ""}`;
+    const key = `${node.callFrame.functionName || "(anonymous)"}\t${url ? node.callFrame.lineNumber > 0 ? `${url}:${node.callFrame.lineNumber + 1}` : url : ""}`;
     hits.set(key, (hits.get(key) ?? 0) + n);
   }
   return [...hits.entries()]
