@@ -35,6 +35,18 @@ function distributeAll(table) {
   return isRedshift() ? `alter table ${table} alter diststyle all` : "";
 }
 
+/**
+ * Post-operation: on PostgreSQL (the local warehouse), an index on the join key.
+ * Its planner underestimates rows after the staging views' `rank = 1` dedupe filters (to a single row)
+ * and then picks nested-loop joins against the dimensions; with an index those stay cheap lookups
+ * instead of a scan of the dimension per fact row. Redshift has no indexes (sort and dist keys do this
+ * job there): nothing is emitted. Only for tables rebuilt on each run (each rebuild starts without it).
+ */
+function postgresIndex(table, columns) {
+  if (isRedshift()) return "";
+  return `create index on ${table} (${columns.join(", ")})`;
+}
+
 /** Value of a project var, with a default. */
 function vars(name, fallback) {
   const value = (dataform.projectConfig.vars || {})[name];
@@ -46,4 +58,4 @@ function literal(value) {
   return `'${String(value).replace(/'/g, "''")}'`;
 }
 
-module.exports = { warehouseType, isRedshift, redshift, distributeAll, vars, literal };
+module.exports = { warehouseType, isRedshift, redshift, distributeAll, postgresIndex, vars, literal };
