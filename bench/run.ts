@@ -16,6 +16,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     "Usage: npm run bench -- [--quick] [--only compile,land,…] [--runs N] [--scale F] [--out FILE]\n" +
+      "  --quick     CI smoke test: QUICK volumes, 1 run per stage (default 3), no e2e stage\n" +
       "  --scale F   FULL volumes × F (days stay 30), e.g. 0.1 for an intermediate run\n" +
       "  --out FILE  append the section to FILE instead of bench/RESULTS.md (--quick alone overwrites bench/out/quick.md)\n",
   );
@@ -34,8 +35,10 @@ const STAGES: Record<string, () => Promise<Benchmark>> = {
 };
 
 const scale = values.quick ? QUICK : values.scale ? scaled(FULL, Number(values.scale)) : FULL;
-const runs = Number(values.runs ?? 3);
-const only = values.only ? values.only.split(",") : Object.keys(STAGES);
+// --quick is CI's smoke test: one run of each stage, and no end-to-end stage (CI runs `npm start` itself).
+const QUICK_SKIPS = ["e2e"];
+const runs = Number(values.runs ?? (values.quick ? 1 : 3));
+const only = values.only ? values.only.split(",") : Object.keys(STAGES).filter((s) => !(values.quick && QUICK_SKIPS.includes(s)));
 const started = new Date();
 const loadAtStart = os.loadavg();
 const figures: Figure[] = [];

@@ -62,6 +62,21 @@ export function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?
   });
 }
 
+/**
+ * `lakehouse run …` once more when Dataform's concurrent actions hit a PostgreSQL deadlock (seen on
+ * `drop table … cascade` of a Sparkify model while another action ran): the time of the run that succeeded
+ * is kept, and the retry is logged. Any other failure throws.
+ */
+export async function runGold(p: Pipeline, args: string[], log: (line: string) => void): Promise<ChildRun> {
+  try {
+    return await p.cli(args);
+  } catch (error) {
+    if (!/deadlock detected/.test((error as Error).message)) throw error;
+    log(`  lakehouse ${args.join(" ")}: PostgreSQL deadlock between Dataform's concurrent actions; retrying once`);
+    return p.cli(args);
+  }
+}
+
 export interface Pipeline {
   stack: TestStack;
   /** `lakehouse <args> --env ci --quiet` against the throwaway environment (extra node flags, e.g. --cpu-prof). */
