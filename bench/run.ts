@@ -46,6 +46,13 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 for (const name of only) {
   if (!STAGES[name]) throw new Error(`unknown benchmark stage "${name}" (known: ${Object.keys(STAGES).join(", ")})`);
 }
+// Ctrl-C (or a CI time-out's SIGTERM) still stops the throwaway environments (embedded PostgreSQL, temp folders).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`bench: ${signal}, cleaning up`);
+    void runExitHooks(log).finally(() => process.exit(130));
+  });
+}
 try {
   for (const name of only) {
     log(`bench ${name}…`);
