@@ -3,7 +3,7 @@ import type { Environment } from "../core/config.ts";
 import { batchRows, currentSchema, currentSnapshot, readBatches, snapshotFiles } from "../iceberg/index.ts";
 import { openSilverCatalog, type SilverCatalog } from "../silver/catalog.ts";
 import type { SilverTable } from "../silver/tables.ts";
-import type { MountSource, SilverSnapshot } from "./source.ts";
+import type { MountSource, SilverSnapshot, SnapshotChanges } from "./source.ts";
 
 export function icebergSource(env: Environment, options: { batchSize?: number; silver?: SilverCatalog } = {}): MountSource {
   const { storage, catalog } = options.silver ?? openSilverCatalog(env);
@@ -24,6 +24,26 @@ export function icebergSource(env: Environment, options: { batchSize?: number; s
         rowCount: files.reduce((n, f) => n + Number(f.recordCount), 0),
         async *batches() {
           for await (const batch of readBatches(storage, metadata, { snapshotId, batchSize })) yield batchRows(batch, fields);
+        },
+        async changesSince(since: string): Promise<SnapshotChanges | null> {
+          const previous = (metadata.snapshots ?? []).find((s) => String(s["snapshot-id"]) === since);
+          if (!previous) return null;
+          const before = await snapshotFiles(storage, metadata, { snapshotId: previous["snapshot-id"] });
+          const keys = (list: typeof files) => new Set(list.map((f) => f.key));
+          const [now, then] = [keys(files), keys(before)];
+          const partitions = [
+            ...new Set([...files.filter((f) => !then.has(f.key)), ...before.filter((f) => !now.has(f.key))].map((f) => f.partition)),
+          ]
+            .filter((p): p is string => p !== null)
+            .sort();
+          return {
+            partitions,
+            rows: files.filter((f) => f.partition !== null && partitions.includes(f.partition)).reduce((n, f) => n + Number(f.recordCount), 0),
+            async *batches() {
+              if (partitions.length === 0) return;
+              for await (const batch of readBatches(storage, metadata, { snapshotId, batchSize, partitions })) yield batchRows(batch, fields);
+            },
+          };
         },
       };
     },

@@ -4,6 +4,9 @@
  * see locally what Redshift Spectrum sees in production.
  *
  * - A table whose mounted snapshot id (recorded in silver._mounts) is the current one is skipped.
+ * - When the mounted snapshot is an earlier one of the same table and the layout is unchanged, only the
+ *   `ingest_on` partitions whose data files changed are reloaded (delete + COPY in one transaction), so
+ *   the cost of a mount follows new data, not history.
  * - Every load is one transaction, so a failed mount leaves the previous version in place:
  *     no table yet                      create + COPY
  *     no dependent views                COPY into a side table, drop the old one, rename (readers see the
@@ -23,9 +26,9 @@ import type { Logger } from "../core/log.ts";
 import { SILVER_TABLES, type SilverTable } from "../silver/tables.ts";
 import { encodeRows } from "./copy.ts";
 import { createMountsSql, createTableSql, expectedLayout, ident, LIVE_LAYOUT_SQL, MOUNT_SCHEMA, MOUNTS_TABLE, qualified } from "./ddl.ts";
-import type { MountSource, SilverSnapshot } from "./source.ts";
+import type { MountSource, SilverSnapshot, SnapshotChanges } from "./source.ts";
 
-export type MountMethod = "create" | "swap" | "truncate" | "swap-recreating-views";
+export type MountMethod = "create" | "swap" | "truncate" | "swap-recreating-views" | "partitions";
 
 export interface TableMountResult {
   table: string;
@@ -33,6 +36,8 @@ export interface TableMountResult {
   snapshotId: string | null;
   rows: number;
   method?: MountMethod;
+  /** With method "partitions": the partitions reloaded. */
+  partitions?: string[];
   /** Views recreated around a layout change (schema.name). */
   recreatedViews?: string[];
   ms: number;
@@ -158,13 +163,7 @@ async function loadTable(client: pg.Client, schema: string, table: SilverTable, 
         recreated = views;
       }
     }
-    await client.query(
-      `insert into ${qualified(schema, MOUNTS_TABLE)} (table_name, snapshot_id, row_count, layout, mounted_at)
-       values ($1, $2, $3, $4, now())
-       on conflict (table_name) do update
-         set snapshot_id = excluded.snapshot_id, row_count = excluded.row_count, layout = excluded.layout, mounted_at = excluded.mounted_at`,
-      [table.name, snapshot.snapshotId, rows, expectedLayout(table)],
-    );
+    await recordMount(client, schema, table, snapshot.snapshotId, rows);
     if (snapshot.rowCount !== null && rows !== snapshot.rowCount) {
       throw new Error(`read ${rows} rows but the snapshot's manifests count ${snapshot.rowCount}`);
     }
@@ -178,6 +177,42 @@ async function loadTable(client: pg.Client, schema: string, table: SilverTable, 
   }
   await client.query(`analyze ${target}`);
   return { method, rows, recreated: recreated.map((v) => `${v.schema}.${v.name}`) };
+}
+
+async function recordMount(client: pg.Client, schema: string, table: SilverTable, snapshotId: string | null, rows: number): Promise<void> {
+  await client.query(
+    `insert into ${qualified(schema, MOUNTS_TABLE)} (table_name, snapshot_id, row_count, layout, mounted_at)
+     values ($1, $2, $3, $4, now())
+     on conflict (table_name) do update
+       set snapshot_id = excluded.snapshot_id, row_count = excluded.row_count, layout = excluded.layout, mounted_at = excluded.mounted_at`,
+    [table.name, snapshotId, rows, expectedLayout(table)],
+  );
+}
+
+/** Reloads only the changed partitions of a mounted table, in one transaction (the old version stays on failure). */
+async function loadPartitions(client: pg.Client, schema: string, table: SilverTable, snapshot: SilverSnapshot, changes: SnapshotChanges, log?: Logger) {
+  const target = qualified(schema, table.name);
+  await client.query("begin");
+  try {
+    await client.query(`delete from ${target} where ingest_on = any($1::date[])`, [changes.partitions]);
+    const rows = await copyInto(client, table, target, { ...snapshot, rowCount: changes.rows, batches: () => changes.batches() }, (n) =>
+      log?.progress(`mount silver.${table.name} (${changes.partitions.length} partitions)`, n, changes.rows),
+    );
+    if (rows !== changes.rows) throw new Error(`read ${rows} rows but the snapshot's manifests count ${changes.rows} in the changed partitions`);
+    const total = Number((await client.query<{ n: string }>(`select count(*) as n from ${target}`)).rows[0].n);
+    if (snapshot.rowCount !== null && total !== snapshot.rowCount) {
+      throw new Error(`the table holds ${total} rows after reloading ${changes.partitions.join(", ")} but the snapshot counts ${snapshot.rowCount}`);
+    }
+    await recordMount(client, schema, table, snapshot.snapshotId, total);
+    await client.query("commit");
+    await client.query(`analyze ${target}`);
+    return total;
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw new LakehouseError("mount", `silver.${table.name}: ${(error as Error).message}`, { file: `silver.${table.name}` }, "the previously mounted version is unchanged", {
+      cause: error,
+    });
+  }
 }
 
 /** Mounts the silver tables; returns one result per table (in contract order). */
@@ -205,6 +240,13 @@ export async function mountSilver(client: pg.Client, source: MountSource, option
       !options.force && record !== undefined && record.snapshot_id === snapshot.snapshotId && liveLayout !== null && liveLayout === expectedLayout(table) && record.layout === liveLayout;
     if (unchanged) {
       results.push({ table: table.name, action: "skipped", snapshotId: snapshot.snapshotId, rows: Number(record.row_count), ms: performance.now() - started });
+      continue;
+    }
+    const sameLayout = record !== undefined && liveLayout !== null && liveLayout === expectedLayout(table) && record.layout === liveLayout;
+    const changes = !options.force && sameLayout && record.snapshot_id !== null && snapshot.changesSince ? await snapshot.changesSince(record.snapshot_id) : null;
+    if (changes) {
+      const rows = await loadPartitions(client, schema, table, snapshot, changes, options.log);
+      results.push({ table: table.name, action: "mounted", snapshotId: snapshot.snapshotId, rows, method: "partitions", partitions: changes.partitions, ms: performance.now() - started });
       continue;
     }
     const loaded = await loadTable(client, schema, table, snapshot, liveLayout, options.log);

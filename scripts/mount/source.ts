@@ -14,6 +14,21 @@ export interface SilverSnapshot {
   rowCount: number | null;
   /** The rows, batch by batch (memory bounded by a batch). Values in the Iceberg reader's in-memory types. */
   batches(): AsyncIterable<SilverRow[]>;
+  /**
+   * What changed since snapshot `since` (the one mounted last): the `ingest_on` partitions whose data
+   * files differ, with the rows the current snapshot holds in them and a reader of those rows only. Null
+   * when `since` is unknown to the table (then everything is loaded). Optional: sources without it are
+   * always loaded whole.
+   */
+  changesSince?(since: string): Promise<SnapshotChanges | null>;
+}
+
+export interface SnapshotChanges {
+  /** Changed partitions (`YYYY-MM-DD`), including ones the current snapshot no longer has. */
+  partitions: string[];
+  /** Rows of the current snapshot in those partitions. */
+  rows: number;
+  batches(): AsyncIterable<SilverRow[]>;
 }
 
 export interface MountSource {

@@ -195,10 +195,30 @@ describe("mount from real Iceberg tables", () => {
 
     expect((await mountSilver(client, icebergSource(env), { tables: ["sessions"] }))[0].action).toBe("skipped");
 
-    // A re-landed day: replacePartitions makes a new snapshot; mount picks it up.
+    // A re-landed day: replacePartitions makes a new snapshot; mount reloads that partition only.
+    const xmins = async (day: string) =>
+      (await client.query(`select array_agg(distinct xmin::text order by xmin::text) as x from silver.sessions where ingest_on = $1`, [day])).rows[0].x as string[];
+    const day0Before = await xmins("2018-11-01");
     await replacePartitions(storage, catalog, "sessions", ["2018-11-02"], await write(1, 10));
     const again = await mountSilver(client, icebergSource(env), { tables: ["sessions"] });
-    expect(again[0]).toMatchObject({ action: "mounted", rows: 260 });
+    expect(again[0]).toMatchObject({ action: "mounted", rows: 260, method: "partitions", partitions: ["2018-11-02"] });
     expect(again[0].snapshotId).not.toBe(first[0].snapshotId);
+    expect(await xmins("2018-11-01")).toEqual(day0Before); // the unchanged day was not rewritten
+    const days = await client.query(`select ingest_on::text as day, count(*)::int as n from silver.sessions group by 1 order by 1`);
+    expect(days.rows).toEqual([
+      { day: "2018-11-01", n: 250 },
+      { day: "2018-11-02", n: 10 },
+    ]);
+
+    // A partition the snapshot no longer has (full refresh dropping a day) goes from the mount too.
+    await replacePartitions(storage, catalog, "sessions", ["2018-11-01"], []);
+    const dropped = await mountSilver(client, icebergSource(env), { tables: ["sessions"] });
+    expect(dropped[0]).toMatchObject({ method: "partitions", partitions: ["2018-11-01"], rows: 10 });
+    expect(await count("sessions")).toBe(10);
+
+    // --force reloads the whole table.
+    const forced = await mountSilver(client, icebergSource(env), { tables: ["sessions"], force: true });
+    expect(forced[0]).toMatchObject({ action: "mounted", rows: 10 });
+    expect(forced[0].method).not.toBe("partitions");
   });
 });
