@@ -53,6 +53,7 @@ export const goldBench: Benchmark = {
       { metric: `lakehouse run --tags gold --full-refresh (${plan.length} actions), CLI wall`, value: run.seconds, unit: "s" },
       { metric: "same SQL sent straight to PostgreSQL", value: direct.seconds, unit: "s" },
       { metric: "dataform run / direct SQL (time ratio)", value: run.seconds / direct.seconds, unit: "×" },
+      { metric: "assertions failed in the Dataform run", value: run.failedAssertions.length, unit: "count" },
       { metric: `direct: ${models} tables and views`, value: sum("model"), unit: "s" },
       { metric: `direct: slowest action (${direct.perAction[0]?.name ?? "none"})`, value: direct.perAction[0]?.seconds ?? 0, unit: "s" },
       { metric: `direct: ${plan.length - models} assertions`, value: sum("assertion"), unit: "s" },
