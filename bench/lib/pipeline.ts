@@ -93,7 +93,8 @@ export async function runGold(p: Pipeline, args: string[], log: (line: string) =
       log(`  lakehouse ${args.join(" ")}: PostgreSQL deadlock between Dataform's concurrent actions; retrying once`);
       return runGold(p, args, log, false);
     }
-    const failed = [...output.matchAll(/Assertion failed:\s+(\S+)/g)].map((m) => m[1]);
+    // "Assertion failed: <schema>.<name>" (the adapter's "Assertion failed: query returned …" repeats it).
+    const failed = [...new Set([...output.matchAll(/Assertion failed:\s+(\S+\.\S+)/g)].map((m) => m[1]))];
     if (failed.length === 0 || /(creation|Operation) failed|deadlock detected/.test(output)) throw error;
     log(`  lakehouse ${args.join(" ")}: ${failed.length} assertion(s) failed on the generated data (time still counted): ${failed.join(", ")}`);
     return { ...error.run, failedAssertions: failed };
