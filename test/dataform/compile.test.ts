@@ -115,3 +115,17 @@ describe("dataform test output", () => {
     expect(result.failed).toEqual(["sales_per_country sums price per month: by country"]);
   });
 });
+
+describe("deadlock victims", () => {
+  it("are the actions whose only error is a PostgreSQL deadlock", async () => {
+    const { deadlockVictims } = await import("../../scripts/cli/commands/run.ts");
+    const actions = parseRunOutput([
+      "Dataset creation failed:  sparkify.songs [table]",
+      "  postgres error: Error executing postgres query: deadlock detected",
+      "Dataset creation failed:  gold.bad [table]",
+      '  postgres error: Error executing postgres query: column "nope" does not exist',
+      "Dataset created:  gold.ok [table]",
+    ]);
+    expect(deadlockVictims(actions)).toEqual(["sparkify.songs"]);
+  });
+});

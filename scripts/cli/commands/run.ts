@@ -4,7 +4,7 @@ import { prepareProject } from "../../dataform/prepare.ts";
 import { prepareEnvironment } from "../../dataform/environment.ts";
 import { dataform } from "../../dataform/runner.ts";
 import { compileProject } from "../../dataform/compile.ts";
-import { parseRunOutput, recordRun } from "../../dataform/results.ts";
+import { parseRunOutput, recordRun, type ActionResult } from "../../dataform/results.ts";
 
 /** Dataform run arguments from the shared options (tags, actions, full refresh, include deps/dependents). */
 export function runArgs(values: CommandContext["values"]): string[] {
@@ -21,18 +21,41 @@ export function runArgs(values: CommandContext["values"]): string[] {
   return args;
 }
 
+/** Actions that failed only because PostgreSQL chose them as a deadlock victim (safe to run again). */
+export function deadlockVictims(actions: Record<string, ActionResult>): string[] {
+  return Object.entries(actions)
+    .filter(([, a]) => a.status === "failed" && /deadlock detected/i.test(a.error ?? ""))
+    .map(([name]) => name);
+}
+
 /** Runs Dataform and records each action's outcome; returns the number of failed actions. */
 export async function runDataform(ctx: CommandContext, extra: string[]): Promise<{ ok: number; failed: string[] }> {
   const { env, log } = ctx;
   await prepareProject(env, log);
   await prepareEnvironment(env, { credentials: true });
-  let result;
   try {
-    result = await dataform(env, ["run", ...extra], { echo: !ctx.json, withCredentials: true });
+    return await runAndRecord(ctx, extra);
   } finally {
     if (env.name === "prod") (await import("../../prod/render.ts")).removeProdCredentials(env);
   }
+}
+
+async function runAndRecord(ctx: CommandContext, extra: string[]): Promise<{ ok: number; failed: string[] }> {
+  const { env, log } = ctx;
+  let result = await dataform(env, ["run", ...extra], { echo: !ctx.json, withCredentials: true });
   const actions = parseRunOutput(result.lines);
+  const deadlocked = deadlockVictims(actions);
+  if (deadlocked.length > 0 && !extra.includes("--dry-run")) {
+    // Dataform runs independent actions concurrently; PostgreSQL may pick one of two `drop … cascade`
+    // statements as a deadlock victim. Nothing of the victim was changed: run it (and what depends on it) again.
+    log.warn(`deadlock in ${deadlocked.join(", ")}: running ${deadlocked.length === 1 ? "it" : "them"} and their dependents once more`);
+    const retry = await dataform(env, ["run", "--actions", ...deadlocked, "--include-dependents", ...(extra.includes("--full-refresh") ? ["--full-refresh"] : [])], {
+      echo: !ctx.json,
+      withCredentials: true,
+    });
+    Object.assign(actions, parseRunOutput(retry.lines));
+    result = { ...retry, code: Object.values(actions).some((a) => a.status === "failed") ? retry.code || 1 : 0 };
+  }
   recordRun(env, `run ${extra.join(" ")}`.trim(), actions);
   const failed = Object.entries(actions).filter(([, a]) => a.status === "failed").map(([name]) => name);
   const ok = Object.keys(actions).length - failed.length;
