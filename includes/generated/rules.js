@@ -1379,43 +1379,6 @@ module.exports = {
     },
     {
       "description": null,
-      "file": "assertions/gold__fct_session_items__pending.yaml",
-      "id": "gold__fct_session_items__pending",
-      "rules": [
-        {
-          "args": {},
-          "column": "session_id",
-          "description": "session_id is never null",
-          "model": "gold__fct_session_items__pending",
-          "name": "gold__fct_session_items__pending__not_null__session_id",
-          "severity": "error",
-          "source": "assertions/gold__fct_session_items__pending.yaml:8",
-          "type": "not_null",
-          "where": null
-        },
-        {
-          "args": {
-            "columns": [
-              "session_id",
-              "item_number"
-            ]
-          },
-          "column": null,
-          "description": "grain — one row per session item",
-          "model": "gold__fct_session_items__pending",
-          "name": "gold__fct_session_items__pending__unique__session_id___1393699e",
-          "severity": "error",
-          "source": "assertions/gold__fct_session_items__pending.yaml:3",
-          "type": "unique",
-          "where": null
-        }
-      ],
-      "schema": "gold",
-      "table": "fct_session_items__pending",
-      "tags": []
-    },
-    {
-      "description": null,
       "file": "assertions/gold__monthly_active_users.yaml",
       "id": "gold__monthly_active_users",
       "rules": [
@@ -2209,6 +2172,43 @@ module.exports = {
       ],
       "schema": "gold",
       "table": "stg_catalog__songs",
+      "tags": []
+    },
+    {
+      "description": null,
+      "file": "assertions/gold_internal__fct_session_items__pending.yaml",
+      "id": "gold_internal__fct_session_items__pending",
+      "rules": [
+        {
+          "args": {},
+          "column": "session_id",
+          "description": "session_id is never null",
+          "model": "gold_internal__fct_session_items__pending",
+          "name": "gold_internal__fct_session_items__pending__not_null__session_id",
+          "severity": "error",
+          "source": "assertions/gold_internal__fct_session_items__pending.yaml:8",
+          "type": "not_null",
+          "where": null
+        },
+        {
+          "args": {
+            "columns": [
+              "session_id",
+              "item_number"
+            ]
+          },
+          "column": null,
+          "description": "grain — one row per session item",
+          "model": "gold_internal__fct_session_items__pending",
+          "name": "gold_internal__fct_session_items__pending__unique__ses_a94524b7",
+          "severity": "error",
+          "source": "assertions/gold_internal__fct_session_items__pending.yaml:3",
+          "type": "unique",
+          "where": null
+        }
+      ],
+      "schema": "gold_internal",
+      "table": "fct_session_items__pending",
       "tags": []
     },
     {

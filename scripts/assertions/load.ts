@@ -12,7 +12,8 @@ import { MAX_NAME_LENGTH, type FreshnessReference, type ModelRules, type Rule, t
 /** The folder of the rule files and their JSON Schema. */
 export const ASSERTIONS_DIR = fromRoot("assertions");
 
-const MODEL_ID = /^([a-z][a-z0-9]*)__([a-z_][a-z0-9_]*)$/;
+// A schema may hold single underscores (gold_internal); the first "__" separates it from the table.
+const MODEL_ID = /^([a-z][a-z0-9]*(?:_[a-z0-9]+)*)__([a-z_][a-z0-9_]*)$/;
 const COLUMN_RULES = ["not_null", "unique", "accepted_values", "relationships", "accepted_range", "length", "expression", "uniqueness_ratio", "freshness"];
 const MODEL_RULES = ["unique", "expression", "row_count", "freshness", "non_overlapping"];
 const ROOT_KEYS = ["description", "tags", "rules", "columns"];

@@ -129,7 +129,7 @@ describe("gold on three ingest days with a late correction", () => {
     await g.load(silver.tables());
     // cost follows new data: the run for day 3 does not rewrite the rows of days 1 and 2 (same row versions)
     const before = await g.rows(`select session_id, item_number, xmin::text as version from gold.fct_session_items order by 1, 2`);
-    expect(await g.rows(`select distinct ingest_on::text as day from gold.fct_session_items__pending`)).toEqual([{ day: D3 }]);
+    expect(await g.rows(`select distinct ingest_on::text as day from gold_internal.fct_session_items__pending`)).toEqual([{ day: D3 }]);
     await runOk();
     const after = await g.rows(`select session_id, item_number, xmin::text as version from gold.fct_session_items where ingest_on < '${D3}' order by 1, 2`);
     expect(after).toEqual(before);
@@ -191,7 +191,7 @@ describe("gold on three ingest days with a late correction", () => {
 
   it("an incremental run with nothing new changes nothing, and a full refresh gives the same result as the incremental history", async () => {
     const incremental = await snapshot();
-    expect(await g.rows(`select count(*)::int as n from gold.fct_session_items__pending where ingest_on not in (select ingest_on from gold.fct_session_items)`)).toEqual([{ n: 0 }]);
+    expect(await g.rows(`select count(*)::int as n from gold_internal.fct_session_items__pending where ingest_on not in (select ingest_on from gold.fct_session_items)`)).toEqual([{ n: 0 }]);
     await runOk();
     expect(await snapshot()).toEqual(incremental);
     await runOk({ fullRefresh: true });
