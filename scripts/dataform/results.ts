@@ -21,6 +21,11 @@ export interface RunResults {
 // eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters
 const ANSI = /\u001b\[[0-9;]*m/g;
 
+/** A Dataform output line without its colour codes and surrounding blanks. */
+export function plain(line: string): string {
+  return line.replace(ANSI, "").trim();
+}
+
 const PATTERNS: [RegExp, ActionStatus, ActionResult["kind"]][] = [
   [/^Dataset created:\s+(\S+)(?:\s+\[(\w+)\])?/, "successful", "dataset"],
   [/^Dataset creation failed:\s+(\S+)(?:\s+\[(\w+)\])?/, "failed", "dataset"],
@@ -35,7 +40,7 @@ export function parseRunOutput(lines: string[]): Record<string, ActionResult> {
   const actions: Record<string, ActionResult> = {};
   let last: ActionResult | undefined;
   for (const raw of lines) {
-    const line = raw.replace(ANSI, "").trim();
+    const line = plain(raw);
     const hit = PATTERNS.find(([re]) => re.test(line));
     if (hit) {
       const match = hit[0].exec(line)!;

@@ -2,16 +2,14 @@ import type { Command } from "../command.ts";
 import { prepareProject } from "../../dataform/prepare.ts";
 import { prepareEnvironment } from "../../dataform/environment.ts";
 import { dataform } from "../../dataform/runner.ts";
-
-// eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters
-const ANSI = /\u001b\[[0-9;]*m/g;
+import { plain } from "../../dataform/results.ts";
 
 /** Dataform unit test outcome lines: `<name>: passed|failed`. */
 export function parseTestOutput(lines: string[]): { passed: string[]; failed: string[] } {
   const passed: string[] = [];
   const failed: string[] = [];
   for (const raw of lines) {
-    const m = /^(.+): (passed|failed)$/.exec(raw.replace(ANSI, "").trim());
+    const m = /^(.+): (passed|failed)$/.exec(plain(raw));
     if (m) (m[2] === "passed" ? passed : failed).push(m[1]);
   }
   return { passed, failed };
