@@ -158,14 +158,8 @@ async function warehouseColumns(env: Environment, schemas: string[], notes: stri
 }
 
 async function compile(env: Environment, log: Logger): Promise<DataformCompiled> {
-  const [{ prepareProject }, { prepareEnvironment }, { compileProject }] = await Promise.all([
-    import("../dataform/prepare.ts"),
-    import("../dataform/environment.ts"),
-    import("../dataform/compile.ts"),
-  ]);
-  await prepareProject(env, log);
-  await prepareEnvironment(env, { credentials: false });
-  return (await log.step("compile", () => compileProject(env), (g) => `${(g.tables?.length ?? 0) + (g.declarations?.length ?? 0) + (g.operations?.length ?? 0) + (g.assertions?.length ?? 0)} actions`)) as DataformCompiled;
+  const [{ withPreparedProject }, { compileProject }] = await Promise.all([import("../dataform/environment.ts"), import("../dataform/compile.ts")]);
+  return (await withPreparedProject(env, log, { credentials: false }, () => log.step("compile", () => compileProject(env), (g) => `${(g.tables?.length ?? 0) + (g.declarations?.length ?? 0) + (g.operations?.length ?? 0) + (g.assertions?.length ?? 0)} actions`))) as DataformCompiled;
 }
 
 /** Builds the page's data (without writing anything). */

@@ -1,7 +1,6 @@
 import type { Command, CommandContext } from "../command.ts";
 import { LakehouseError } from "../../core/errors.ts";
-import { prepareProject } from "../../dataform/prepare.ts";
-import { prepareEnvironment } from "../../dataform/environment.ts";
+import { withPreparedProject } from "../../dataform/environment.ts";
 import { dataform } from "../../dataform/runner.ts";
 import { compileProject } from "../../dataform/compile.ts";
 import { parseRunOutput, recordRun, type ActionResult } from "../../dataform/results.ts";
@@ -30,14 +29,7 @@ export function deadlockVictims(actions: Record<string, ActionResult>): string[]
 
 /** Runs Dataform and records each action's outcome; returns the number of failed actions. */
 export async function runDataform(ctx: CommandContext, extra: string[]): Promise<{ ok: number; failed: string[] }> {
-  const { env, log } = ctx;
-  await prepareProject(env, log);
-  await prepareEnvironment(env, { credentials: true });
-  try {
-    return await runAndRecord(ctx, extra);
-  } finally {
-    if (env.name === "prod") (await import("../../prod/render.ts")).removeProdCredentials(env);
-  }
+  return withPreparedProject(ctx.env, ctx.log, { credentials: true }, () => runAndRecord(ctx, extra));
 }
 
 async function runAndRecord(ctx: CommandContext, extra: string[]): Promise<{ ok: number; failed: string[] }> {

@@ -1,6 +1,5 @@
 import type { Command } from "../command.ts";
-import { prepareProject } from "../../dataform/prepare.ts";
-import { prepareEnvironment } from "../../dataform/environment.ts";
+import { withPreparedProject } from "../../dataform/environment.ts";
 import { dataform } from "../../dataform/runner.ts";
 import { plain } from "../../dataform/results.ts";
 
@@ -25,29 +24,24 @@ export const command: Command = {
   },
   async run(ctx) {
     const { env, log, values } = ctx;
-    await prepareProject(env, log);
-    await prepareEnvironment(env, { credentials: true });
-    let failures = 0;
-    if (!values["skip-unit"]) {
-      let result;
-      try {
-        result = await dataform(env, ["test"], { echo: !ctx.json, withCredentials: true });
-      } finally {
-        if (env.name === "prod") (await import("../../prod/render.ts")).removeProdCredentials(env);
+    return withPreparedProject(env, log, { credentials: true }, async () => {
+      let failures = 0;
+      if (!values["skip-unit"]) {
+        const result = await dataform(env, ["test"], { echo: !ctx.json, withCredentials: true });
+        const { passed, failed } = parseTestOutput(result.lines);
+        if (result.code !== 0 && failed.length === 0 && passed.length === 0) {
+          log.warn(`dataform test exited ${result.code}: ${result.lines.slice(-3).join(" | ")}`);
+          failures += 1;
+        }
+        failures += failed.length;
+        log.info(`unit tests — ${passed.length} passed, ${failed.length} failed`);
       }
-      const { passed, failed } = parseTestOutput(result.lines);
-      if (result.code !== 0 && failed.length === 0 && passed.length === 0) {
-        log.warn(`dataform test exited ${result.code}: ${result.lines.slice(-3).join(" | ")}`);
-        failures += 1;
+      if (!values["skip-assertions"]) {
+        const { runAssertionReport } = await import("../../assertions/report.ts");
+        const report = await runAssertionReport(env, log, {});
+        failures += report.errors;
       }
-      failures += failed.length;
-      log.info(`unit tests — ${passed.length} passed, ${failed.length} failed`);
-    }
-    if (!values["skip-assertions"]) {
-      const { runAssertionReport } = await import("../../assertions/report.ts");
-      const report = await runAssertionReport(env, log, {});
-      failures += report.errors;
-    }
-    return failures > 0 ? 1 : 0;
+      return failures > 0 ? 1 : 0;
+    });
   },
 };
