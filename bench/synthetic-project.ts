@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { fromRoot } from "../scripts/core/paths.ts";
+import { scratchProject } from "../scripts/dataform/scratch.ts";
 
 /**
  * A Dataform project of `actions` actions shaped like a real warehouse: declarations, then layers of
@@ -9,9 +8,7 @@ import { fromRoot } from "../scripts/core/paths.ts";
  * Deterministic for a given size.
  */
 export function syntheticProject(actions: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lakehouse-synthetic-${actions}-`));
-  fs.symlinkSync(fromRoot("node_modules"), path.join(dir, "node_modules"));
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "synthetic", dependencies: { "@dataform/core": "2.6.7" } }));
+  const dir = scratchProject(`lakehouse-synthetic-${actions}-`);
   fs.writeFileSync(path.join(dir, "dataform.json"), JSON.stringify({ warehouse: "postgres", defaultSchema: "gold", assertionSchema: "gold_assertions" }));
   fs.mkdirSync(path.join(dir, "definitions"));
   const sources = Math.max(4, Math.floor(actions / 20));

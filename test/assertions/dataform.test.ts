@@ -6,7 +6,6 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateRules, renderRules } from "../../scripts/assertions/generate.ts";
@@ -14,6 +13,7 @@ import { parseRuleFile } from "../../scripts/assertions/load.ts";
 import { loadEnvironment } from "../../scripts/core/config.ts";
 import { fromRoot } from "../../scripts/core/paths.ts";
 import { compileProject, type CompiledGraph } from "../../scripts/dataform/compile.ts";
+import { scratchProject, writeProjectFiles } from "../../scripts/dataform/scratch.ts";
 
 let dir: string;
 const env = loadEnvironment("local");
@@ -46,19 +46,11 @@ function writeProject(warehouse: "postgres" | "redshift"): string {
     "definitions/sources/songs.js": 'declare({ schema: "silver", name: "songs" });\n',
     "definitions/marts/dim_things.sqlx": 'config { type: "table", tags: ["gold", "marts"] }\nselect track_id as thing_id, title as name from ${ref("silver", "songs")}\n',
   };
-  fs.rmSync(path.join(dir, "definitions"), { recursive: true, force: true });
-  fs.rmSync(path.join(dir, "includes"), { recursive: true, force: true });
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
+  return writeProjectFiles(dir, files, ["definitions", "includes"]);
 }
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-assertions-df-"));
-  fs.symlinkSync(fromRoot("node_modules"), path.join(dir, "node_modules"));
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "t", dependencies: { "@dataform/core": "2.6.7" } }));
+  dir = scratchProject("lakehouse-assertions-df-");
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

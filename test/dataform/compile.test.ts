@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { loadEnvironment } from "../../scripts/core/config.ts";
 import { LakehouseError } from "../../scripts/core/errors.ts";
-import { fromRoot } from "../../scripts/core/paths.ts";
 import { compileProject } from "../../scripts/dataform/compile.ts";
+import { scratchProject, writeProjectFiles } from "../../scripts/dataform/scratch.ts";
 import { isNoise, noiseFilter } from "../../scripts/dataform/runner.ts";
 import { parseRunOutput } from "../../scripts/dataform/results.ts";
 
@@ -14,19 +12,13 @@ const env = loadEnvironment("local");
 
 /** A minimal Dataform project beside the real one (same node_modules), to break on purpose. */
 function project(files: Record<string, string>): string {
-  fs.rmSync(path.join(dir, "definitions"), { recursive: true, force: true });
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
+  return writeProjectFiles(dir, files, ["definitions"]);
 }
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-df-"));
-  fs.symlinkSync(fromRoot("node_modules"), path.join(dir, "node_modules"));
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "t", dependencies: { "@dataform/core": "2.6.7" } }));
-  fs.writeFileSync(path.join(dir, "dataform.json"), JSON.stringify({ warehouse: "postgres", defaultSchema: "gold", assertionSchema: "gold_assertions" }));
+  dir = writeProjectFiles(scratchProject("lakehouse-df-"), {
+    "dataform.json": JSON.stringify({ warehouse: "postgres", defaultSchema: "gold", assertionSchema: "gold_assertions" }),
+  });
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
