@@ -64,11 +64,20 @@ export class ParquetFileWriter {
   }
 
   async write(row: Row): Promise<void> {
-    this.builder.append(row);
-    if (this.builder.length >= this.options.rowGroupRows) await this.flush();
+    if (this.append(row)) await this.flush();
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Adds a row to the row group being filled, synchronously; true when the row group is full, and then
+   * `flush()` must be awaited before the next row.
+   */
+  append(row: Row): boolean {
+    this.builder.append(row);
+    return this.builder.length >= this.options.rowGroupRows;
+  }
+
+  /** Hands the rows appended so far to the encoder as one row group (waits while the encoder is busy). */
+  async flush(): Promise<void> {
     if (this.builder.length === 0) return;
     const batch = toWasmBatch(this.builder.take());
     if (!this.controller) {

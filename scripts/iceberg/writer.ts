@@ -42,28 +42,22 @@ export class DataFileWriter {
   }
 
   async write(row: Row): Promise<void> {
+    await this.writeRows([row]);
+  }
+
+  /** Writes rows in order; synchronous per row, it awaits only when a row group or a file is full. */
+  async writeRows(rows: readonly Row[]): Promise<void> {
     if (this.failed) throw new Error("data file writer failed earlier; abort() it");
     try {
-      let partition: number | null = null;
-      if (this.partitionField) {
-        const value = row[this.partitionField.name];
-        if (typeof value !== "number" || !Number.isInteger(value)) {
-          throw new LakehouseError("iceberg", `partition column ${this.partitionField.name} must be a date (days since epoch), got ${String(value)}`, {
-            field: this.partitionField.name,
-          });
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        const partition = this.partitionOf(row);
+        const file = this.open.get(partition) ?? this.openFile(partition);
+        if (file.append(row)) await file.flush();
+        if (file.recordCount >= this.fileRows) {
+          this.open.delete(partition);
+          await this.finish(file, partition);
         }
-        partition = value;
-      }
-      let file = this.open.get(partition);
-      if (!file) {
-        const path = partition === null ? null : `${this.partitionField!.name}=${formatDate(partition)}`;
-        file = new ParquetFileWriter(this.storage, dataFileKey(this.tableKey, path), this.fields, { rowGroupRows: this.rowGroupRows });
-        this.open.set(partition, file);
-      }
-      await file.write(row);
-      if (file.recordCount >= this.fileRows) {
-        this.open.delete(partition);
-        await this.finish(file, partition);
       }
     } catch (error) {
       this.failed = true;
@@ -73,6 +67,24 @@ export class DataFileWriter {
 
   async writeAll(rows: Iterable<Row> | AsyncIterable<Row>): Promise<void> {
     for await (const row of rows) await this.write(row);
+  }
+
+  private partitionOf(row: Row): number | null {
+    if (!this.partitionField) return null;
+    const value = row[this.partitionField.name];
+    if (typeof value !== "number" || !Number.isInteger(value)) {
+      throw new LakehouseError("iceberg", `partition column ${this.partitionField.name} must be a date (days since epoch), got ${String(value)}`, {
+        field: this.partitionField.name,
+      });
+    }
+    return value;
+  }
+
+  private openFile(partition: number | null): ParquetFileWriter {
+    const path = partition === null ? null : `${this.partitionField!.name}=${formatDate(partition)}`;
+    const file = new ParquetFileWriter(this.storage, dataFileKey(this.tableKey, path), this.fields, { rowGroupRows: this.rowGroupRows });
+    this.open.set(partition, file);
+    return file;
   }
 
   private async finish(file: ParquetFileWriter, partition: number | null): Promise<void> {

@@ -9,7 +9,7 @@ import { LakehouseError } from "../core/errors.ts";
 import type { ManifestFile } from "../land/manifest.ts";
 import type { Storage } from "../storage/types.ts";
 import type { RecordFormat } from "./entities/types.ts";
-import { RecordSplitError, splitRecords, type RawRecord } from "./records.ts";
+import { RecordSplitError, splitRecordBatches, type RawRecord } from "./records.ts";
 
 export { listPartitions, type LandedPartition } from "../land/partitions.ts";
 
@@ -20,15 +20,18 @@ async function* hashed(chunks: AsyncIterable<Buffer>, hash: ReturnType<typeof cr
   }
 }
 
-/** The records of one landed file, verified against its manifest entry once the file is read. */
-export async function* readLandedFile(storage: Storage, file: ManifestFile, format: RecordFormat): AsyncGenerator<RawRecord> {
+/**
+ * The records of one landed file, in arrays of those each chunk read completes (records.ts), verified
+ * against its manifest entry once the file is read.
+ */
+export async function* readLandedFile(storage: Storage, file: ManifestFile, format: RecordFormat): AsyncGenerator<RawRecord[]> {
   const hash = createHash("sha256");
   const stream = await storage.getStream(file.key);
   let count = 0;
   try {
-    for await (const record of splitRecords(format, hashed(stream, hash))) {
-      count++;
-      yield record;
+    for await (const batch of splitRecordBatches(format, hashed(stream, hash))) {
+      count += batch.length;
+      yield batch;
     }
   } catch (error) {
     if (error instanceof RecordSplitError) {

@@ -4,8 +4,8 @@
  * single commit per table. Self-contained and serialisable (job in, outcome out), so it runs in the main
  * thread or in a worker thread alike (workers.ts).
  *
- * Memory: records stream from the landed files; rows are buffered only up to a row group per table; the
- * writers are closed when the partition ends.
+ * Memory: records stream from the landed files; rows are buffered only up to a row group per table (plus
+ * the rows of one read chunk on their way to the writers); the writers are closed when the partition ends.
  */
 import { LakehouseError } from "../core/errors.ts";
 import { DataFileWriter, type DataFile, type TableMetadata } from "../iceberg/index.ts";
@@ -16,7 +16,7 @@ import { PARSERS } from "./entities/index.ts";
 import { readLandedFile } from "./landed.ts";
 import { quarantineKey, QuarantineWriter } from "./quarantine.ts";
 import { transformRecord } from "./transform.ts";
-import { parseDate } from "./values.ts";
+import { parseDate, type SilverRow } from "./values.ts";
 
 export interface PartitionJob {
   entity: EntityName;
@@ -54,23 +54,31 @@ export async function transformPartition(storage: Storage, job: PartitionJob, on
   const quarantine = new QuarantineWriter(storage, job.entity, ingestOn, quarantineKey(job.entity, ingestOn, job.runId));
   let landed = 0;
   let committed = 0;
+  // Rows per table of the records of one read chunk, written in one call per table (writers.ts awaits
+  // only when a row group fills).
+  const pending = new Map<string, SilverRow[]>([...writers.keys()].map((name) => [name, []]));
   try {
     for (const file of manifest.files) {
       const context = { key: file.key, original: file.original, lineage: { ingest_on: days, source_file: file.key, processed_at: job.processedAt } };
-      for await (const raw of readLandedFile(storage, file, parser.format)) {
-        if (++landed % 10_000 === 0) onProgress?.(landed, manifest.rows);
-        const result = transformRecord(parser, raw, context);
-        if (!result.ok) {
-          await quarantine.add(result.entry);
-          continue;
+      for await (const batch of readLandedFile(storage, file, parser.format)) {
+        for (const raw of batch) {
+          if (++landed % 10_000 === 0) onProgress?.(landed, manifest.rows);
+          const result = transformRecord(parser, raw, context);
+          if (!result.ok) {
+            await quarantine.add(result.entry);
+            continue;
+          }
+          committed++;
+          for (const name in result.rows) {
+            const out = pending.get(name);
+            if (out) for (const row of result.rows[name]) out.push(row);
+          }
         }
-        committed++;
-        for (const name in result.rows) {
-          const writer = writers.get(name);
-          if (!writer) continue;
-          const tableRows = result.rows[name];
-          for (const row of tableRows) await writer.write(row);
-          rows.set(name, rows.get(name)! + tableRows.length);
+        for (const [name, out] of pending) {
+          if (out.length === 0) continue;
+          await writers.get(name)!.writeRows(out);
+          rows.set(name, rows.get(name)! + out.length);
+          out.length = 0;
         }
       }
     }

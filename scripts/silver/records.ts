@@ -11,18 +11,24 @@
  *   landed data is damaged: the partition fails rather than losing records silently).
  * - `json-object`: the whole file is one record (Sparkify song files, a few hundred bytes).
  * A record whose bytes are not valid UTF-8 is flagged `invalidUtf8` (and quarantined), never silently altered.
+ *
+ * The splitters are synchronous state machines fed one chunk at a time; `splitRecordBatches` yields the
+ * records completed by each chunk as one array (one await per chunk, not per record). When a chunk holds
+ * the damage that makes a split fail, the records completed before it are yielded first, then the error
+ * is thrown: the consumer sees exactly the records that precede the damage, in order.
  */
+import { isUtf8 } from "node:buffer";
 import type { RecordFormat } from "./entities/types.ts";
 
 export interface RawRecord {
   /** The record's JSON text. */
   text: string;
-  /** Set when the record's bytes are not valid UTF-8 (the text then holds U+FFFD replacements): it is quarantined. */
-  invalidUtf8?: true;
   /** Position of the record in its file, from 1. */
   record: number;
   /** Physical line, from 1 (JSON lines only). */
   line?: number;
+  /** Set when the record's bytes are not valid UTF-8 (the text then holds U+FFFD replacements): it is quarantined. */
+  invalidUtf8?: true;
 }
 
 export class RecordSplitError extends Error {
@@ -36,18 +42,12 @@ export class RecordSplitError extends Error {
 }
 
 const NL = 10;
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Decodes a record's bytes; a U+FFFD in the result is checked against the bytes (it may be genuine). */
-function decode(bytes: Buffer): { text: string; invalidUtf8?: true } {
-  const text = bytes.toString("utf8");
-  if (!text.includes("\uFFFD")) return { text };
-  try {
-    strictUtf8.decode(bytes);
-    return { text };
-  } catch {
-    return { text, invalidUtf8: true };
-  }
+/** A record from its bytes; a U+FFFD in the decoded text is checked against the bytes (it may be genuine). */
+function rawRecord(text: string, bytes: Buffer, record: number, line?: number): RawRecord {
+  const raw: RawRecord = line === undefined ? { text, record } : { text, record, line };
+  if (text.includes("\uFFFD") && !isUtf8(bytes)) raw.invalidUtf8 = true;
+  return raw;
 }
 
 function isBlank(text: string): boolean {
@@ -58,29 +58,41 @@ function isBlank(text: string): boolean {
   return true;
 }
 
-export async function* splitJsonLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRecord> {
-  let pending: Buffer[] = [];
-  let line = 0;
-  let record = 0;
-  for await (const chunk of chunks) {
+/** A splitter: `push` appends the records a chunk completes to `out`; `end` those of the file's tail. */
+interface Splitter {
+  push(chunk: Buffer, out: RawRecord[]): void;
+  end(out: RawRecord[]): void;
+}
+
+class JsonLinesSplitter implements Splitter {
+  private pending: Buffer[] = [];
+  private line = 0;
+  private record = 0;
+
+  push(chunk: Buffer, out: RawRecord[]): void {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NL, start);
       if (nl === -1) break;
-      line++;
       const piece = chunk.subarray(start, nl);
-      const decoded = decode(pending.length > 0 ? Buffer.concat([...pending, piece]) : piece);
-      if (line === 1 && decoded.text.charCodeAt(0) === 0xfeff) decoded.text = decoded.text.slice(1);
-      pending = [];
+      this.take(this.pending.length > 0 ? Buffer.concat([...this.pending, piece]) : piece, out);
+      this.pending = [];
       start = nl + 1;
-      if (!isBlank(decoded.text)) yield { ...decoded, record: ++record, line };
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
+    if (start < chunk.length) this.pending.push(chunk.subarray(start));
   }
-  if (pending.length > 0) {
-    line++;
-    const decoded = decode(Buffer.concat(pending));
-    if (!isBlank(decoded.text)) yield { ...decoded, record: ++record, line };
+
+  end(out: RawRecord[]): void {
+    if (this.pending.length > 0) this.take(Buffer.concat(this.pending), out);
+    this.pending = [];
+  }
+
+  /** One physical line: a record unless blank (a BOM before the first line is dropped). */
+  private take(bytes: Buffer, out: RawRecord[]): void {
+    const line = ++this.line;
+    let text = bytes.toString("utf8");
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (!isBlank(text)) out.push(rawRecord(text, bytes, ++this.record, line));
   }
 }
 
@@ -89,7 +101,6 @@ const enum State {
   ExpectFirstElement,
   ExpectElement,
   InElement,
-  AfterElement,
   Done,
 }
 
@@ -97,124 +108,172 @@ const BOM = [0xef, 0xbb, 0xbf];
 const isWs = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 
 /** Splits a top-level JSON array into its elements' texts (see the file comment). */
-export async function* splitJsonArray(chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRecord> {
-  let state: State = State.BeforeArray;
-  let depth = 0;
-  let inString = false;
-  let escape = false;
-  let parts: Buffer[] = [];
-  let record = 0;
-  let base = 0; // file offset of the current chunk
-  for await (const chunk of chunks) {
+class JsonArraySplitter implements Splitter {
+  private state: State = State.BeforeArray;
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  /** Bytes of the current element from earlier chunks. */
+  private parts: Buffer[] = [];
+  private record = 0;
+  /** File offset of the current chunk. */
+  private base = 0;
+
+  push(chunk: Buffer, out: RawRecord[]): void {
     const n = chunk.length;
+    const base = this.base;
+    let { state, depth, inString, escape } = this;
     let i = 0;
     let nextBackslash = -1; // position of the next backslash in this chunk (n: none), -1: not searched yet
     let elementStart = state === State.InElement ? 0 : -1;
-    const finishElement = (end: number): RawRecord => {
-      parts.push(chunk.subarray(elementStart, end));
-      const decoded = decode(parts.length === 1 ? parts[0] : Buffer.concat(parts));
-      parts = [];
+    const finishElement = (end: number) => {
+      const piece = chunk.subarray(elementStart, end);
+      const bytes = this.parts.length === 0 ? piece : Buffer.concat([...this.parts, piece]);
+      this.parts = [];
       elementStart = -1;
-      return { ...decoded, record: ++record };
+      out.push(rawRecord(bytes.toString("utf8"), bytes, ++this.record));
     };
-    while (i < n) {
-      if (state === State.InElement) {
-        if (inString) {
-          if (escape) {
-            escape = false;
-            i++;
+    try {
+      while (i < n) {
+        if (state === State.InElement) {
+          if (inString) {
+            if (escape) {
+              escape = false;
+              i++;
+              continue;
+            }
+            // Jump to the next quote (native search), unless a backslash comes first.
+            if (nextBackslash < i) {
+              nextBackslash = chunk.indexOf(92, i);
+              if (nextBackslash === -1) nextBackslash = n;
+            }
+            let quote = chunk.indexOf(34, i);
+            if (quote === -1) quote = n;
+            if (nextBackslash < quote) {
+              escape = true;
+              i = nextBackslash + 1;
+              continue;
+            }
+            if (quote === n) {
+              i = n;
+              break;
+            }
+            inString = false;
+            i = quote + 1;
             continue;
           }
-          // Jump to the next quote (native search), unless a backslash comes first.
-          if (nextBackslash < i) {
-            nextBackslash = chunk.indexOf(92, i);
-            if (nextBackslash === -1) nextBackslash = n;
+          const c = chunk[i];
+          if (c === 34) inString = true;
+          else if (c === 123 || c === 91) depth++;
+          else if (c === 125) {
+            if (depth === 0) throw new RecordSplitError("unbalanced '}' in the JSON array", base + i);
+            depth--;
+          } else if (c === 93) {
+            if (depth === 0) {
+              finishElement(i);
+              state = State.Done;
+            } else depth--;
+          } else if (c === 44 && depth === 0) {
+            finishElement(i);
+            state = State.ExpectElement;
           }
-          let quote = chunk.indexOf(34, i);
-          if (quote === -1) quote = n;
-          if (nextBackslash < quote) {
-            escape = true;
-            i = nextBackslash + 1;
-            continue;
-          }
-          if (quote === n) {
-            i = n;
-            break;
-          }
-          inString = false;
-          i = quote + 1;
+          i++;
           continue;
         }
         const c = chunk[i];
-        if (c === 34) inString = true;
-        else if (c === 123 || c === 91) depth++;
-        else if (c === 125) {
-          if (depth === 0) throw new RecordSplitError("unbalanced '}' in the JSON array", base + i);
-          depth--;
-        } else if (c === 93) {
-          if (depth === 0) {
-            yield finishElement(i);
-            state = State.Done;
-          } else depth--;
-        } else if (c === 44 && depth === 0) {
-          yield finishElement(i);
-          state = State.ExpectElement;
+        if (isWs(c)) {
+          i++;
+          continue;
+        }
+        switch (state) {
+          case State.BeforeArray:
+            // A UTF-8 byte order mark at the very start is skipped.
+            if (base + i < 3 && c === BOM[base + i]) break;
+            if (c !== 91) throw new RecordSplitError("not a JSON array (expected '[')", base + i);
+            state = State.ExpectFirstElement;
+            break;
+          case State.ExpectFirstElement:
+          case State.ExpectElement:
+            if (c === 93 && state === State.ExpectFirstElement) {
+              state = State.Done;
+              break;
+            }
+            if (c === 93 || c === 44) throw new RecordSplitError("missing array element", base + i);
+            state = State.InElement;
+            depth = 0;
+            inString = false;
+            escape = false;
+            elementStart = i;
+            continue; // the element's first character is processed in InElement
+          case State.Done:
+            throw new RecordSplitError("data after the end of the JSON array", base + i);
+          default:
+            break;
         }
         i++;
-        continue;
       }
-      const c = chunk[i];
-      if (isWs(c)) {
-        i++;
-        continue;
-      }
-      switch (state) {
-        case State.BeforeArray:
-          // A UTF-8 byte order mark at the very start is skipped.
-          if (base + i < 3 && c === BOM[base + i]) break;
-          if (c !== 91) throw new RecordSplitError("not a JSON array (expected '[')", base + i);
-          state = State.ExpectFirstElement;
-          break;
-        case State.ExpectFirstElement:
-        case State.ExpectElement:
-          if (c === 93 && state === State.ExpectFirstElement) {
-            state = State.Done;
-            break;
-          }
-          if (c === 93 || c === 44) throw new RecordSplitError("missing array element", base + i);
-          state = State.InElement;
-          depth = 0;
-          inString = false;
-          escape = false;
-          elementStart = i;
-          continue; // the element's first character is processed in InElement
-        case State.Done:
-          throw new RecordSplitError("data after the end of the JSON array", base + i);
-        default:
-          break;
-      }
-      i++;
+      if (state === State.InElement && elementStart >= 0 && elementStart < n) this.parts.push(chunk.subarray(elementStart));
+    } finally {
+      this.state = state;
+      this.depth = depth;
+      this.inString = inString;
+      this.escape = escape;
+      this.base = base + n;
     }
-    if (state === State.InElement && elementStart >= 0 && elementStart < n) parts.push(chunk.subarray(elementStart));
-    base += n;
   }
-  if (state !== State.Done) throw new RecordSplitError(state === State.BeforeArray ? "empty file (expected a JSON array)" : "truncated JSON array", base);
+
+  end(): void {
+    if (this.state !== State.Done) throw new RecordSplitError(this.state === State.BeforeArray ? "empty file (expected a JSON array)" : "truncated JSON array", this.base);
+  }
 }
 
-export async function* wholeFile(chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRecord> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  const decoded = decode(Buffer.concat(parts));
-  if (!isBlank(decoded.text)) yield { ...decoded, record: 1, line: 1 };
+class WholeFileSplitter implements Splitter {
+  private readonly parts: Buffer[] = [];
+
+  push(chunk: Buffer): void {
+    this.parts.push(chunk);
+  }
+
+  end(out: RawRecord[]): void {
+    const bytes = Buffer.concat(this.parts);
+    const text = bytes.toString("utf8");
+    if (!isBlank(text)) out.push(rawRecord(text, bytes, 1, 1));
+  }
 }
 
-export function splitRecords(format: RecordFormat, chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRecord> {
+function splitterFor(format: RecordFormat): Splitter {
   switch (format) {
     case "jsonl":
-      return splitJsonLines(chunks);
+      return new JsonLinesSplitter();
     case "json-array":
-      return splitJsonArray(chunks);
+      return new JsonArraySplitter();
     case "json-object":
-      return wholeFile(chunks);
+      return new WholeFileSplitter();
   }
 }
+
+/** The records of a file, one array per chunk that completes any (see the file comment for failures). */
+export async function* splitRecordBatches(format: RecordFormat, chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRecord[]> {
+  const splitter = splitterFor(format);
+  const step = function* (feed: (out: RawRecord[]) => void): Generator<RawRecord[]> {
+    const out: RawRecord[] = [];
+    try {
+      feed(out);
+    } catch (error) {
+      if (out.length > 0) yield out;
+      throw error;
+    }
+    if (out.length > 0) yield out;
+  };
+  for await (const chunk of chunks) yield* step((out) => splitter.push(chunk, out));
+  yield* step((out) => splitter.end(out));
+}
+
+/** The records of a file one by one (what the batches hold, flattened). */
+export async function* splitRecords(format: RecordFormat, chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRecord> {
+  for await (const batch of splitRecordBatches(format, chunks)) yield* batch;
+}
+
+export const splitJsonLines = (chunks: AsyncIterable<Buffer>) => splitRecords("jsonl", chunks);
+export const splitJsonArray = (chunks: AsyncIterable<Buffer>) => splitRecords("json-array", chunks);
+export const wholeFile = (chunks: AsyncIterable<Buffer>) => splitRecords("json-object", chunks);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RecordSplitError, splitJsonArray, splitJsonLines, wholeFile, type RawRecord } from "../../scripts/silver/records.ts";
+import { RecordSplitError, splitJsonArray, splitJsonLines, splitRecordBatches, wholeFile, type RawRecord } from "../../scripts/silver/records.ts";
 
 async function* chunked(text: string | Buffer, size: number): AsyncGenerator<Buffer> {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, "utf8");
@@ -83,5 +83,19 @@ describe("UTF-8", () => {
 describe("wholeFile", () => {
   it("is one record", async () => {
     expect((await collect(wholeFile(chunked('{"a":\n1}', 2)))).map((r) => JSON.parse(r.text))).toEqual([{ a: 1 }]);
+  });
+});
+
+describe("splitRecordBatches", () => {
+  it("gives one array per chunk that completes records, and the records before damage ahead of the error", async () => {
+    const batches: number[][] = [];
+    const run = async () => {
+      for await (const batch of splitRecordBatches("json-array", chunked("[1,2,3}", 4))) batches.push(batch.map((r) => r.record));
+    };
+    await expect(run()).rejects.toThrow(/unbalanced '}' in the JSON array at byte 6/);
+    expect(batches).toEqual([[1], [2]]);
+    const lines: number[][] = [];
+    for await (const batch of splitRecordBatches("jsonl", chunked("1\n2\n3", 4))) lines.push(batch.map((r) => r.line!));
+    expect(lines).toEqual([[1, 2], [3]]);
   });
 });
