@@ -7,6 +7,8 @@ export interface Sample {
   metric: string;
   value: number;
   unit: string;
+  /** Reported under another stage's name than the benchmark's (e.g. landing's incremental figure). */
+  stage?: string;
 }
 
 export interface Figure {
@@ -17,6 +19,8 @@ export interface Figure {
   min: number;
   max: number;
   runs: number;
+  /** The volume it was measured at (scaleLabel in bench/plan.ts). */
+  volume?: string;
   /** Target or reference note, e.g. "target ≥ 0.5". */
   note?: string;
 }
@@ -77,23 +81,27 @@ export function median(values: number[]): number {
 }
 
 /** Runs a benchmark `runs` times and folds its samples into figures (median, min, max per metric). */
-export async function measure(bench: Benchmark, scale: Scale, runs: number, log: (line: string) => void): Promise<Figure[]> {
+export async function measure(bench: Benchmark, scale: Scale, runs: number, log: (line: string) => void, volume?: string): Promise<Figure[]> {
   const context = bench.setup ? await bench.setup(scale) : undefined;
   const byMetric = new Map<string, Sample[]>();
   try {
     for (let i = 1; i <= runs; i++) {
       const samples = await bench.run(scale, context);
-      for (const s of samples) byMetric.set(s.metric, [...(byMetric.get(s.metric) ?? []), s]);
+      for (const s of samples) byMetric.set(`${s.stage ?? bench.stage}\t${s.metric}`, [...(byMetric.get(`${s.stage ?? bench.stage}\t${s.metric}`) ?? []), s]);
       log(`  ${bench.stage} run ${i}/${runs}: ${samples.map((s) => `${s.metric} ${format(s.value)} ${s.unit}`).join(", ")}`);
     }
   } finally {
     await bench.teardown?.(context);
   }
-  return [...byMetric.entries()].map(([metric, samples]) => {
+  return [...byMetric.values()].map((samples) => {
     const values = samples.map((s) => s.value);
-    return { stage: bench.stage, metric, unit: samples[0].unit, median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length, note: bench.notes?.[metric] };
+    const { metric, unit } = samples[0];
+    const stage = samples[0].stage ?? bench.stage;
+    return { stage, metric, unit, median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length, volume, note: bench.notes?.[metric] };
   });
 }
+
+const count = (n: number) => n.toLocaleString("en-US");
 
 export function format(value: number): string {
   if (!Number.isFinite(value)) return String(value);
@@ -116,22 +124,26 @@ export function gitRevision(): string {
 }
 
 /** The results as a Markdown section. */
-export function renderResults(figures: Figure[], meta: { command: string; scale: Scale; started: Date; seconds: number; loadAtStart?: number[] }): string {
+export function renderResults(
+  figures: Figure[],
+  meta: { command: string; volumes: { label: string; scale: Scale }[]; started: Date; seconds: number; loadAtStart?: number[]; stageSeconds?: Record<string, number> },
+): string {
+  const volumes = [...new Map(meta.volumes.map((v) => [v.label, v.scale])).entries()];
   const lines = [
     `## Results of ${meta.started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
     "",
     `- machine: ${machine()}`,
     `- command: \`${meta.command}\``,
     `- git revision: ${gitRevision()}`,
-    `- scale: songs ${meta.scale.songs}, users ${meta.scale.users}, session items ${meta.scale.sessionItems}, events ${meta.scale.events}, days ${meta.scale.days}, synthetic actions ${meta.scale.actions}`,
-    `- wall time of the whole benchmark: ${meta.seconds.toFixed(0)} s`,
+    ...volumes.map(([label, s]) => `- volume ${label}: songs ${count(s.songs)}, users ${count(s.users)}, session items ${count(s.sessionItems)}, Sparkify events ${count(s.events)}, days ${s.days}, synthetic actions ${count(s.actions)}`),
+    `- wall time of the whole benchmark: ${meta.seconds.toFixed(0)} s${meta.stageSeconds ? ` (${Object.entries(meta.stageSeconds).map(([st, sec]) => `${st} ${sec.toFixed(0)} s`).join(", ")}, each with its data generation)` : ""}`,
     ...(meta.loadAtStart
       ? [`- load average (1, 5, 15 min) at start: ${meta.loadAtStart.map((v) => v.toFixed(1)).join(", ")}; at end: ${os.loadavg().map((v) => v.toFixed(1)).join(", ")} (${os.cpus().length} cores: above that, other work shared the machine)`]
       : []),
     "",
-    "| stage | metric | median | min | max | unit | runs | target / note |",
-    "| --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
-    ...figures.map((f) => `| ${f.stage} | ${f.metric} | ${format(f.median)} | ${format(f.min)} | ${format(f.max)} | ${f.unit} | ${f.runs} | ${f.note ?? ""} |`),
+    "| stage | volume | metric | median | min | max | unit | runs | target / note |",
+    "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
+    ...figures.map((f) => `| ${f.stage} | ${f.volume ?? ""} | ${f.metric} | ${format(f.median)} | ${format(f.min)} | ${format(f.max)} | ${f.unit} | ${f.runs} | ${f.note ?? ""} |`),
     "",
   ];
   return lines.join("\n");

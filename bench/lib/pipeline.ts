@@ -3,23 +3,24 @@
  * bucket; never the developer's .lakehouse/local), the `lakehouse` CLI run as a child process with its wall
  * time and peak RSS, and deterministic synthetic API data written straight into the landing layout.
  *
- * The environment is created once per `npm run bench` and kept across stages (land → silver → mount → gold →
- * incremental build on each other's state); bench/run.ts stops it at the end through `atExit`.
+ * One environment per volume (bench/plan.ts gives each stage its volume), created on first use and kept
+ * across the stages of that volume (silver → mount → incremental, gold → incremental-gold build on each
+ * other's state); bench/run.ts stops an environment once no later stage uses its volume, and all at exit.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { sessionsOn, usersOn, API_EPOCH, type GeneratorConfig, type Track } from "../../scripts/api/generate.ts";
+import { API_EPOCH, type GeneratorConfig, type Track } from "../../scripts/api/generate.ts";
 import { fromRoot, PROJECT_ROOT } from "../../scripts/core/paths.ts";
-import { PartitionStager } from "../../scripts/land/stager.ts";
 import { seedSongs } from "../../scripts/seed/songs.ts";
-import { syntheticSong } from "../../scripts/seed/synthetic.ts";
 import { openStorage } from "../../scripts/storage/index.ts";
 import { testEnvironment, type TestStack } from "../../test/helpers/stack.ts";
 import { atExit, type Scale } from "../harness.ts";
+import { landDaysInParallel } from "./history.ts";
+import { writeSparkifyFolder } from "./sparkify-synthetic.ts";
+import { landGeneratedDay, syntheticTracks, type LandedDay } from "./synthetic-api.ts";
 
 const RSS_HOOK = fileURLToPath(new URL("./rss-report.mjs", import.meta.url));
 const CLI = fromRoot("bin", "lakehouse.js");
@@ -28,6 +29,8 @@ export interface ChildRun {
   seconds: number;
   /** Peak resident set size of the child process itself, MB (getrusage), or NaN if it did not report. */
   peakRssMb: number;
+  /** CPU time of the child (user + system, all its threads), s, or NaN: less sensitive to other load than wall time. */
+  cpuSeconds: number;
   stdout: string;
   stderr: string;
 }
@@ -60,8 +63,11 @@ export function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?
     child.on("close", (code) => {
       const seconds = (performance.now() - started) / 1000;
       let peakRssMb = Number.NaN;
+      let cpuSeconds = Number.NaN;
       try {
-        peakRssMb = Number(fs.readFileSync(rssFile, "utf8")) / 1024;
+        const [rss, cpu] = fs.readFileSync(rssFile, "utf8").split(" ").map(Number);
+        peakRssMb = rss / 1024;
+        cpuSeconds = cpu / 1e6;
         fs.rmSync(rssFile, { force: true });
       } catch {
         // no figure
@@ -69,9 +75,9 @@ export function runNode(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?
       if (code !== 0) {
         const lines = `${stdout}\n${stderr}`.split("\n").filter((l) => l.trim());
         const failures = lines.filter((l) => /fail|error|deadlock/i.test(l)).slice(0, 12);
-        reject(new ChildError(`node ${args.join(" ")} exited with ${code}:\n${[...failures, "…", ...lines.slice(-5)].join("\n")}`, { seconds, peakRssMb, stdout, stderr }));
+        reject(new ChildError(`node ${args.join(" ")} exited with ${code}:\n${[...failures, "…", ...lines.slice(-5)].join("\n")}`, { seconds, peakRssMb, cpuSeconds, stdout, stderr }));
       }
-      else resolve({ seconds, peakRssMb, stdout, stderr });
+      else resolve({ seconds, peakRssMb, cpuSeconds, stdout, stderr });
     });
   });
 }
@@ -102,6 +108,7 @@ export async function runGold(p: Pipeline, args: string[], log: (line: string) =
 }
 
 export interface Pipeline {
+  scale: Scale;
   stack: TestStack;
   /** `lakehouse <args> --env ci --quiet` against the throwaway environment (extra node flags, e.g. --cpu-prof). */
   cli(args: string[], nodeFlags?: string[]): Promise<ChildRun>;
@@ -112,39 +119,50 @@ export interface Pipeline {
   sessionsPerDay: Map<string, number>;
   usersPerDayLanded: Map<string, number>;
   generator: GeneratorConfig;
-  tracks: Track[];
+  /** The catalog's tracks as the simulator sees them (built on first use: 1 M songs take seconds). */
+  tracks(): Track[];
   /** Catalog rows seeded. */
   songs: number;
   /** Scratch folder readable and writable by the PostgreSQL server too. */
   scratch: string;
-  /** Full-rebuild wall times measured by the silver, mount and gold stages (the incremental stage's reference). */
+  /** Full-rebuild wall times measured by the silver, mount and gold stages (the incremental stages' reference). */
   fullRebuild: { silver: number[]; mount: number[]; gold: number[] };
+  /** Stops the stack and removes its folders. */
+  stop(): Promise<void>;
 }
 
-let shared: Promise<Pipeline> | null = null;
+const pipelines = new Map<string, Promise<Pipeline>>();
+const keyOf = (scale: Scale) => JSON.stringify(scale);
+let cleanupRegistered = false;
 
-/** The shared environment for `scale`: catalog seeded with `scale.songs` synthetic songs, no API days yet. */
+/** The shared environment for `scale` (one per volume): catalog seeded with `scale.songs` synthetic songs, no API days yet. */
 export function pipeline(scale: Scale): Promise<Pipeline> {
-  shared ??= createPipeline(scale);
-  return shared;
+  const key = keyOf(scale);
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    atExit(() => releasePipelines());
+  }
+  if (!pipelines.has(key)) pipelines.set(key, createPipeline(scale));
+  return pipelines.get(key)!;
+}
+
+/** Stops the environments of every volume not in `keep` (all of them without an argument). */
+export async function releasePipelines(keep: Scale[] = []): Promise<void> {
+  const wanted = new Set(keep.map(keyOf));
+  for (const [key, p] of [...pipelines]) {
+    if (wanted.has(key)) continue;
+    pipelines.delete(key);
+    await (await p.catch(() => null))?.stop();
+  }
 }
 
 async function createPipeline(scale: Scale): Promise<Pipeline> {
   const stack = await testEnvironment({ postgres: true });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bench-scratch-"));
   fs.chmodSync(scratch, 0o777);
-  atExit(async () => {
-    await stack.stop();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
   const noFiles = path.join(stack.dir, "no-song-files");
   fs.mkdirSync(noFiles);
   await seedSongs(stack.env, { songsPath: noFiles, scale: scale.songs });
-  const tracks: Track[] = new Array(scale.songs);
-  for (let i = 0; i < scale.songs; i++) {
-    const s = syntheticSong(i, scale.songs);
-    tracks[i] = { track_id: String(s.track_id), title: s.title as string | null, artist_id: s.artist_id as string | null, artist_name: s.artist_name as string | null };
-  }
   // Items per session are uniform in 1..max (mean (1+max)/2): sessions per day to reach the items per day.
   const maxItems = 5;
   const itemsPerDay = scale.sessionItems / scale.days;
@@ -155,7 +173,9 @@ async function createPipeline(scale: Scale): Promise<Pipeline> {
     maxItemsPerSession: maxItems,
     epoch: API_EPOCH,
   };
+  let tracks: Track[] | null = null;
   return {
+    scale,
     stack,
     cli: (args, nodeFlags) => runNode([CLI, ...args, "--env", "ci", "--quiet"], { env: stack.cliEnv, nodeFlags }),
     days: [],
@@ -163,10 +183,14 @@ async function createPipeline(scale: Scale): Promise<Pipeline> {
     sessionsPerDay: new Map(),
     usersPerDayLanded: new Map(),
     generator,
-    tracks,
+    tracks: () => (tracks ??= syntheticTracks(scale.songs)),
     songs: scale.songs,
     scratch,
     fullRebuild: { silver: [], mount: [], gold: [] },
+    async stop() {
+      await stack.stop();
+      fs.rmSync(scratch, { recursive: true, force: true });
+    },
   };
 }
 
@@ -175,58 +199,35 @@ export function dayOf(index: number): string {
   return new Date(Date.parse(`${API_EPOCH}T00:00:00Z`) + index * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** A JSON array streamed element by element (an API body without the whole text in memory). */
-function jsonArray(records: unknown[]): Readable {
-  let i = 0;
-  return new Readable({
-    read() {
-      if (i > records.length) return void this.push(null);
-      let chunk = i === 0 ? "[" : "";
-      const end = Math.min(records.length, i + 2000);
-      for (; i < end; i++) chunk += `${i === 0 ? "" : ","}${JSON.stringify(records[i])}`;
-      if (i === records.length) {
-        chunk += "]";
-        i++;
-      }
-      this.push(chunk);
+function record(p: Pipeline, landed: LandedDay): void {
+  p.usersPerDayLanded.set(landed.day, landed.users);
+  p.sessionsPerDay.set(landed.day, landed.sessions);
+  p.itemsPerDay.set(landed.day, landed.items);
+  if (!p.days.includes(landed.day)) p.days.push(landed.day);
+  p.days.sort();
+}
+
+/** Lands API users and sessions for `day` in this process (see synthetic-api.ts). */
+export async function landSyntheticDay(p: Pipeline, day: string): Promise<void> {
+  record(p, await landGeneratedDay(openStorage(p.stack.env), p.generator, p.tracks(), day));
+}
+
+/** Lands the first `count` synthetic days (those not landed yet), one generation worker per core. */
+export async function landHistory(p: Pipeline, count: number, log: (line: string) => void): Promise<void> {
+  const todo = Array.from({ length: count }, (_, i) => dayOf(i)).filter((d) => !p.days.includes(d));
+  if (todo.length === 0) return;
+  const started = performance.now();
+  await landDaysInParallel(todo, {
+    generator: p.generator,
+    songs: p.songs,
+    bucketRoot: bucketDir(p),
+    onDay: (landed, done) => {
+      record(p, landed);
+      if (done % 5 === 0 || done === todo.length) log(`  landed synthetic API day ${done}/${todo.length}`);
     },
   });
+  log(`  synthetic API history: ${todo.length} days, ${totalSessions(p).toLocaleString("en-US")} sessions, ${totalItems(p).toLocaleString("en-US")} items in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
-
-/**
- * Lands API users and sessions for `day` exactly as `lakehouse land` stores an API response (one JSON array
- * file per day, manifest last), generated by the simulator's own generator but without the HTTP round trip.
- */
-export async function landSyntheticDay(p: Pipeline, day: string): Promise<void> {
-  const storage = openStorage(p.stack.env);
-  const base = `http://bench.invalid`;
-  const entities = [
-    ["api/users", () => usersOn(p.generator, day), p.usersPerDayLanded],
-    ["api/sessions", () => sessionsOn(p.generator, p.tracks, day), p.sessionsPerDay],
-  ] as const;
-  for (const [entity, generate, counts] of entities) {
-    const startedAt = new Date();
-    const records: unknown[] = generate();
-    counts.set(day, records.length);
-    if (entity === "api/sessions") p.itemsPerDay.set(day, (records as ReturnType<typeof sessionsOn>).reduce((n, s) => n + s.session_items.length, 0));
-    const url = `${base}/${entity.slice(4)}?start_date=${day}&end_date=${day}`;
-    const stager = new PartitionStager(storage, entity, day, "json");
-    await stager.addFile(jsonArray(records), { rows: records.length, original: url });
-    await stager.publish({ source: "api", format: "json", origin: { kind: "http", url }, window: { start_date: day, end_date: day }, startedAt });
-  }
-  if (!p.days.includes(day)) p.days.push(day);
-}
-
-/** Lands the first `count` synthetic days (those not landed yet). */
-export async function landHistory(p: Pipeline, count: number, log: (line: string) => void): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const day = dayOf(i);
-    if (p.days.includes(day)) continue;
-    await landSyntheticDay(p, day);
-    if ((i + 1) % 5 === 0 || i + 1 === count) log(`  landed synthetic API day ${i + 1}/${count}`);
-  }
-}
-
 export function totalItems(p: Pipeline, days: string[] = p.days): number {
   return days.reduce((n, d) => n + (p.itemsPerDay.get(d) ?? 0), 0);
 }
@@ -242,19 +243,50 @@ export function bucketDir(p: Pipeline): string {
   return path.dirname(dir);
 }
 
+const sparkifyLanded = new WeakSet<Pipeline>();
+
+/**
+ * The Sparkify-like logs of this volume (`scale.events` events over the history's days, bench/lib/
+ * sparkify-synthetic.ts), written once into the scratch folder and landed by `lakehouse land --source
+ * sparkify --sparkify-path` (byte copies, one partition per log day), as a user lands the real logs.
+ */
+export async function landSparkify(p: Pipeline, log: (line: string) => void): Promise<void> {
+  if (sparkifyLanded.has(p)) return;
+  const days = p.scale.days;
+  const dir = path.join(p.scratch, "sparkify");
+  let started = performance.now();
+  const written = await writeSparkifyFolder(dir, { events: p.scale.events, days, firstDay: dayOf(0), users: sparkifyUsers(p.scale), songs: sparkifySongFiles(p.scale) });
+  log(`  synthetic Sparkify logs: ${written.events.toLocaleString("en-US")} events over ${days} days, ${written.songs.toLocaleString("en-US")} song files in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  started = performance.now();
+  await p.cli(["land", "--source", "sparkify", "--sparkify-path", dir, "--start-date", dayOf(0), "--end-date", dayOf(days - 1)]);
+  log(`  landed the Sparkify logs in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  sparkifyLanded.add(p);
+}
+
+/** Sparkify's app users at a volume: the real sample has 96 users for 8,056 events; synthetic ones play more. */
+function sparkifyUsers(scale: Scale): number {
+  return Math.max(20, Math.min(scale.users, Math.round(scale.events / 200)));
+}
+
+/** Sparkify song files (one small JSON file each): bounded, as a real song_data prefix would be sampled. */
+function sparkifySongFiles(scale: Scale): number {
+  return Math.max(50, Math.min(10_000, Math.round(scale.events / 1000)));
+}
+
 const prepared = new WeakSet<Pipeline>();
 
 /**
- * Everything gold reads, once: the catalog and the Sparkify files landed (window ending on the last history
- * day), every landed entity through silver, every silver table mounted. Later stages keep this state.
+ * Everything gold reads, once: the catalog landed (window ending on the last history day), the Sparkify
+ * logs of this volume, every landed entity through silver, every silver table mounted. Later stages keep
+ * this state.
  */
 export async function prepareWarehouse(p: Pipeline, log: (line: string) => void): Promise<void> {
   if (prepared.has(p)) return;
   const end = p.days.at(-1);
   if (!end) throw new Error("land the API history first");
-  const window = ["--start-date", p.days[0], "--end-date", end];
   log("  preparing the warehouse: land catalog + sparkify, silver, mount");
-  await p.cli(["land", "--source", "catalog", "--source", "sparkify", ...window]);
+  await p.cli(["land", "--source", "catalog", "--start-date", p.days[0], "--end-date", end]);
+  await landSparkify(p, log);
   await p.cli(["silver"]);
   await p.cli(["mount"]);
   prepared.add(p);
