@@ -4,8 +4,9 @@
  * in memory at a time.
  */
 import { openAsBlob } from "node:fs";
-import { tableFromIPC, type RecordBatch } from "apache-arrow";
+import { tableFromIPC, type RecordBatch, type Vector } from "apache-arrow";
 import * as pq from "parquet-wasm";
+import type { SilverType } from "../silver/tables.ts";
 import type { Storage } from "../storage/types.ts";
 import { keyOf } from "./locations.ts";
 import { readManifest, readManifestList } from "./manifests.ts";
@@ -77,28 +78,29 @@ export async function* readBatches(storage: Storage, metadata: TableMetadata, op
   for (const file of await snapshotFiles(storage, metadata, options)) yield* readDataFile(storage, file.key, options.batchSize);
 }
 
+/**
+ * The values of one column with the project's in-memory types (date → days, long/timestamp → bigint,
+ * null where invalid), in row order.
+ */
+export function columnValues(vector: Vector, type: SilverType): unknown[] {
+  const out: unknown[] = new Array(vector.length);
+  const raw = type === "date" || type === "long" || type === "timestamp";
+  let i = 0;
+  for (const data of vector.data) {
+    // Fixed-width values of a sliced Data start at its first row already (only validity bits use `offset`).
+    const values = data.values as ArrayLike<number | bigint>;
+    for (let j = 0; j < data.length; j++, i++) out[i] = !data.getValid(j) ? null : raw ? values[j] : vector.get(i);
+  }
+  return out;
+}
+
 /** Converts a batch to rows with the project's in-memory types (date → days, long/timestamp → bigint). */
 export function batchRows(batch: RecordBatch, fields: IcebergField[]): Row[] {
   const rows: Row[] = Array.from({ length: batch.numRows }, () => ({}));
   for (const field of fields) {
     const vector = batch.getChild(field.name);
-    if (!vector) {
-      for (const row of rows) row[field.name] = null;
-      continue;
-    }
-    let i = 0;
-    for (const data of vector.data) {
-      const raw = data.values as ArrayLike<number | bigint>;
-      for (let j = 0; j < data.length; j++, i++) {
-        if (!data.getValid(j)) {
-          rows[i][field.name] = null;
-        } else if (field.type === "date" || field.type === "long" || field.type === "timestamp") {
-          rows[i][field.name] = raw[data.offset + j];
-        } else {
-          rows[i][field.name] = vector.get(i);
-        }
-      }
-    }
+    const values = vector ? columnValues(vector, field.type) : null;
+    for (let i = 0; i < rows.length; i++) rows[i][field.name] = values ? values[i] : null;
   }
   return rows;
 }

@@ -37,13 +37,16 @@ export function formatMicros(value: bigint | number | string | Date): string {
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${fraction}`;
 }
 
+export const NUL_MESSAGE = "text contains a NUL character, which PostgreSQL cannot store";
+
 /** Escapes a text value for COPY's text format. */
 export function escapeText(value: string): string {
-  if (value.includes("\u0000")) throw new Error("text contains a NUL character, which PostgreSQL cannot store");
+  if (value.includes("\u0000")) throw new Error(NUL_MESSAGE);
   return value.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
 }
 
-function formatDouble(value: number): string {
+/** A double as COPY text (PostgreSQL's spelling of the special values). */
+export function formatDouble(value: number): string {
   if (Number.isNaN(value)) return "NaN";
   if (value === Infinity) return "Infinity";
   if (value === -Infinity) return "-Infinity";

@@ -1,6 +1,6 @@
-/** MountSource over the environment's silver catalog (openSilverCatalog), read with the project's Iceberg reader. */
+/** MountSource over the environment's silver catalog (openSilverCatalog), read with the project's Iceberg reader as Arrow batches. */
 import type { Environment } from "../core/config.ts";
-import { batchRows, currentSchema, currentSnapshot, readBatches, snapshotFiles } from "../iceberg/index.ts";
+import { currentSnapshot, readBatches, snapshotFiles } from "../iceberg/index.ts";
 import { openSilverCatalog, type SilverCatalog } from "../silver/catalog.ts";
 import type { SilverTable } from "../silver/tables.ts";
 import type { MountSource, SilverSnapshot, SnapshotChanges } from "./source.ts";
@@ -18,12 +18,11 @@ export function icebergSource(env: Environment, options: { batchSize?: number; s
       if (!snapshot) return { snapshotId: null, rowCount: 0, batches: async function* () {} };
       const snapshotId = snapshot["snapshot-id"];
       const files = await snapshotFiles(storage, metadata, { snapshotId });
-      const fields = currentSchema(metadata).fields;
       return {
         snapshotId: String(snapshotId),
         rowCount: files.reduce((n, f) => n + Number(f.recordCount), 0),
         async *batches() {
-          for await (const batch of readBatches(storage, metadata, { snapshotId, batchSize })) yield batchRows(batch, fields);
+          yield* readBatches(storage, metadata, { snapshotId, batchSize });
         },
         async changesSince(since: string): Promise<SnapshotChanges | null> {
           const previous = (metadata.snapshots ?? []).find((s) => String(s["snapshot-id"]) === since);
@@ -41,7 +40,7 @@ export function icebergSource(env: Environment, options: { batchSize?: number; s
             rows: files.filter((f) => f.partition !== null && partitions.includes(f.partition)).reduce((n, f) => n + Number(f.recordCount), 0),
             async *batches() {
               if (partitions.length === 0) return;
-              for await (const batch of readBatches(storage, metadata, { snapshotId, batchSize, partitions })) yield batchRows(batch, fields);
+              yield* readBatches(storage, metadata, { snapshotId, batchSize, partitions });
             },
           };
         },

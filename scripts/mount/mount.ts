@@ -24,9 +24,15 @@ import { from as copyFrom } from "pg-copy-streams";
 import { LakehouseError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { SILVER_TABLES, type SilverTable } from "../silver/tables.ts";
+import { encodeRecordBatch } from "./arrow-copy.ts";
 import { encodeRows } from "./copy.ts";
+import { CopyChunks } from "./copy-chunks.ts";
 import { createMountsSql, createTableSql, expectedLayout, ident, LIVE_LAYOUT_SQL, MOUNT_SCHEMA, MOUNTS_TABLE, qualified } from "./ddl.ts";
-import type { MountSource, SilverSnapshot, SnapshotChanges } from "./source.ts";
+import type { MountSource, SilverBatch, SilverSnapshot, SnapshotChanges } from "./source.ts";
+
+/** Size of the COPY data chunks, and how many may wait encoded ahead of the socket (memory: their product). */
+const COPY_CHUNK_BYTES = 1 << 20;
+const COPY_AHEAD_CHUNKS = 8;
 
 export type MountMethod = "create" | "swap" | "truncate" | "swap-recreating-views" | "partitions";
 
@@ -92,19 +98,38 @@ function selectTables(names?: string[]): SilverTable[] {
   });
 }
 
+/** COPY text chunks of a snapshot's batches (Arrow batches column-wise, row batches through copy.ts), counting rows. */
+async function* copyText(table: SilverTable, batches: AsyncIterable<SilverBatch>, counted: (rows: number) => void): AsyncGenerator<Buffer | string> {
+  const out = new CopyChunks(COPY_CHUNK_BYTES);
+  let rows = 0;
+  for await (const batch of batches) {
+    if (Array.isArray(batch)) {
+      if (batch.length === 0) continue;
+      const pending = out.take();
+      if (pending) yield pending;
+      yield encodeRows(table.columns, batch, rows + 1);
+      rows += batch.length;
+    } else {
+      if (batch.numRows === 0) continue;
+      yield* encodeRecordBatch(table.columns, batch, out, rows + 1);
+      rows += batch.numRows;
+    }
+    counted(rows);
+  }
+  const last = out.take();
+  if (last) yield last;
+}
+
 async function copyInto(client: pg.Client, table: SilverTable, target: string, snapshot: SilverSnapshot, progress: (rows: number) => void): Promise<number> {
   const columns = table.columns.map((c) => ident(c.name)).join(", ");
   const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable;
   let rows = 0;
-  async function* lines() {
-    for await (const batch of snapshot.batches()) {
-      if (batch.length === 0) continue;
-      yield encodeRows(table.columns, batch, rows + 1);
-      rows += batch.length;
-      progress(rows);
-    }
-  }
-  await pipeline(Readable.from(lines()), copy);
+  const counted = (n: number) => {
+    rows = n;
+    progress(n);
+  };
+  // Up to COPY_AHEAD_CHUNKS encoded chunks wait while the socket sends, so that PostgreSQL never waits for the encoder.
+  await pipeline(Readable.from(copyText(table, snapshot.batches(), counted), { highWaterMark: COPY_AHEAD_CHUNKS }), copy);
   return rows;
 }
 

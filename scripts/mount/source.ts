@@ -3,17 +3,24 @@
  * project's Iceberg reader over the environment's silver catalog (iceberg-source.ts); tests may pass any
  * other implementation of this interface.
  */
+import type { RecordBatch } from "apache-arrow";
 import type { SilverTable } from "../silver/tables.ts";
 
 export type SilverRow = Record<string, unknown>;
+
+/**
+ * A batch of rows: plain objects with values in the Iceberg reader's in-memory types, or an Arrow record
+ * batch as the reader decodes it (columns by name; encoded to COPY text without row objects).
+ */
+export type SilverBatch = SilverRow[] | RecordBatch;
 
 export interface SilverSnapshot {
   /** Current snapshot id as text, or null when the table exists but has no snapshot yet (mounted empty). */
   snapshotId: string | null;
   /** Rows the snapshot holds according to its metadata (for progress); null when unknown. */
   rowCount: number | null;
-  /** The rows, batch by batch (memory bounded by a batch). Values in the Iceberg reader's in-memory types. */
-  batches(): AsyncIterable<SilverRow[]>;
+  /** The rows, batch by batch (memory bounded by a batch). */
+  batches(): AsyncIterable<SilverBatch>;
   /**
    * What changed since snapshot `since` (the one mounted last): the `ingest_on` partitions whose data
    * files differ, with the rows the current snapshot holds in them and a reader of those rows only. Null
@@ -28,7 +35,7 @@ export interface SnapshotChanges {
   partitions: string[];
   /** Rows of the current snapshot in those partitions. */
   rows: number;
-  batches(): AsyncIterable<SilverRow[]>;
+  batches(): AsyncIterable<SilverBatch>;
 }
 
 export interface MountSource {

@@ -13,6 +13,7 @@ import { SILVER_ROOT } from "../../scripts/silver/catalog.ts";
 import { SILVER_TABLES, SQL_TYPES, silverTable } from "../../scripts/silver/tables.ts";
 import { openStorage } from "../../scripts/storage/index.ts";
 import { appendFiles, createTable, DataFileWriter, DirectoryCatalog, replacePartitions } from "../../scripts/iceberg/index.ts";
+import { awkwardRows } from "./awkward-values.ts";
 
 let stack: TestStack;
 let client: pg.Client;
@@ -220,5 +221,49 @@ describe("mount from real Iceberg tables", () => {
     const forced = await mountSilver(client, icebergSource(env), { tables: ["sessions"], force: true });
     expect(forced[0]).toMatchObject({ action: "mounted", rows: 10 });
     expect(forced[0].method).not.toBe("partitions");
+  });
+});
+
+describe("Arrow COPY path against the row path", () => {
+  it("stores the same values in PostgreSQL from Iceberg (Arrow batches) as from row objects", async () => {
+    const storage = openStorage(stack.env);
+    const catalog = new DirectoryCatalog(storage, SILVER_ROOT);
+    const written: Record<string, SilverRow[]> = {};
+    // session_items and sparkify_events hold every silver type between them.
+    for (const name of ["session_items", "sparkify_events"]) {
+      const table = silverTable(name);
+      const values = (written[name] = awkwardRows(table.columns, 3000, { ingest_on: (i) => 17836 + (i % 3) }));
+      await createTable(storage, catalog, table);
+      const writer = new DataFileWriter(storage, (await catalog.loadTable(name))!.metadata, { rowGroupRows: 700 });
+      await writer.writeAll(values);
+      await appendFiles(storage, catalog, name, await writer.close());
+
+      const [fromArrow] = await mountSilver(client, icebergSource(stack.env, { batchSize: 500 }), { tables: [name] });
+      const [fromRows] = await mountSilver(client, source({ [name]: { id: "rows", rows: values } }), { tables: [name], schema: "silver_rows" });
+      expect([fromArrow.rows, fromRows.rows]).toEqual([3000, 3000]);
+      const texts = async (schema: string) =>
+        (await client.query<{ t: string }>(`select t::text as t from ${schema}.${name} t order by 1`)).rows.map((r) => r.t);
+      const [arrow, rows] = [await texts("silver"), await texts("silver_rows")];
+      expect(arrow).toEqual(rows);
+      expect(arrow.join("\n")).toMatch(/1969-12-31 23:59:59\.999999/);
+    }
+    const strings = new Set(written.session_items.map((r) => r.song_name));
+    const stored = (await client.query<{ s: string | null }>(`select distinct song_name as s from silver.session_items`)).rows.map((r) => r.s);
+    expect(new Set(stored)).toEqual(strings);
+    expect(stored).toContain("tab\there");
+  });
+
+  it("fails on NUL in text, naming the table, the row and the column, and keeps the previous version", async () => {
+    const storage = openStorage(stack.env);
+    const catalog = new DirectoryCatalog(storage, SILVER_ROOT);
+    const table = silverTable("sparkify_events");
+    const values = awkwardRows(table.columns, 40, { ingest_on: () => 17840, artist: (i) => (i === 32 ? "nul\u0000here" : "fine") });
+    const writer = new DataFileWriter(storage, (await catalog.loadTable("sparkify_events"))!.metadata, { rowGroupRows: 700 });
+    await writer.writeAll(values);
+    await appendFiles(storage, catalog, "sparkify_events", await writer.close());
+    await expect(mountSilver(client, icebergSource(stack.env, { batchSize: 10 }), { tables: ["sparkify_events"], force: true })).rejects.toThrow(
+      /silver\.sparkify_events: row \d+, column artist: text contains a NUL character/,
+    );
+    expect(await count("sparkify_events")).toBe(3000);
   });
 });
