@@ -32,6 +32,38 @@ describe("timestamps", () => {
     expect(reason(() => parseTimestamp("2018-11-01T24:00:00", "t"))).toMatch(/time out of range/);
     expect(reason(() => castColumn(col("timestamp"), 1541105830796, "t"))).toMatch(/wrong type/);
   });
+  it("gives the same microseconds on the zone-less fast path as a Date-based reference, and the same errors", () => {
+    const reference = (y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string) => {
+      const date = new Date(0);
+      date.setUTCFullYear(y, mo - 1, d);
+      date.setUTCHours(h, mi, s, 0);
+      return BigInt(date.getTime()) * 1000n + BigInt(frac.slice(0, 6).padEnd(6, "0"));
+    };
+    const pad = (n: number, w: number) => String(n).padStart(w, "0");
+    const cases: [number, number, number, number, number, number, string][] = [
+      [2018, 11, 1, 23, 8, 5, "565858"],
+      [2018, 11, 1, 0, 0, 0, ""],
+      [2018, 11, 1, 10, 20, 30, "5"],
+      [2018, 11, 1, 10, 20, 30, "123456789"],
+      [1969, 12, 31, 23, 59, 59, "999999"],
+      [1600, 2, 29, 12, 0, 0, "000001"], // beyond the exact-number range: bigint arithmetic
+      [9999, 12, 31, 23, 59, 59, "999999"],
+      [2400, 2, 29, 1, 2, 3, "04"],
+      [100, 1, 1, 0, 0, 0, ""],
+    ];
+    for (const [y, mo, d, h, mi, s, frac] of cases) {
+      const text = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${frac ? `.${frac}` : ""}`;
+      expect(parseTimestamp(text), text).toBe(reference(y, mo, d, h, mi, s, frac));
+      expect(parseTimestamp(text.replace("T", " ").replace(".", ",")), text).toBe(reference(y, mo, d, h, mi, s, frac));
+      expect(parseTimestamp(` ${text} `), text).toBe(reference(y, mo, d, h, mi, s, frac));
+    }
+    expect(reason(() => parseTimestamp("0099-01-01T00:00:00", "t"))).toMatch(/year before 0100/);
+    expect(reason(() => parseTimestamp("2100-02-29T00:00:00", "t"))).toMatch(/no such date/);
+    expect(reason(() => parseTimestamp("2018-11-01T10:60:00", "t"))).toMatch(/time out of range/);
+    expect(reason(() => parseTimestamp("2018-11-01T10:00:00.", "t"))).toMatch(/unparsable timestamp: /);
+    expect(reason(() => parseTimestamp("2018-11-01T10:00:00.12a", "t"))).toMatch(/unparsable timestamp: /);
+    expect(reason(() => parseTimestamp("2018-1１-01T10:00:00", "t"))).toMatch(/unparsable timestamp: /);
+  });
   it("formats timestamps before 1970", () => {
     expect(formatTimestamp(parseTimestamp("1969-12-31T23:59:59.999999"))).toBe("1969-12-31T23:59:59.999999Z");
   });
