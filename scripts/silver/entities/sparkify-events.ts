@@ -15,27 +15,6 @@ import type { EntityParser, RecordContext } from "./types.ts";
 
 const c = columnsByName(silverTable("sparkify_events"));
 
-/** Plain columns: silver name → log key. */
-const TEXT: [string, string][] = [
-  ["artist", "artist"],
-  ["auth", "auth"],
-  ["first_name", "firstName"],
-  ["gender", "gender"],
-  ["last_name", "lastName"],
-  ["level", "level"],
-  ["location", "location"],
-  ["method", "method"],
-  ["page", "page"],
-  ["song", "song"],
-  ["user_agent", "userAgent"],
-];
-const NUMBERS: [string, string][] = [
-  ["item_in_session", "itemInSession"],
-  ["length", "length"],
-  ["session_id", "sessionId"],
-  ["status", "status"],
-];
-
 /** Upper bound for epoch milliseconds (year 5138): beyond it a value is not a plausible event time. */
 const MAX_EPOCH_MS = 1e14;
 
@@ -50,24 +29,55 @@ function epochMillis(raw: unknown, field: string, required: boolean): number | n
   return value;
 }
 
+/** A text field: repaired, then typed (its FieldError names the log key). */
+const text = (name: string, raw: unknown, key: string) => castColumn(c[name], repairValue(raw), key);
+
+/** `ts`: required, a non-negative integer of epoch milliseconds, kept as a long. */
+function eventMillis(raw: unknown): bigint {
+  const ts = epochMillis(raw, "ts", true)!;
+  if (!Number.isInteger(ts)) throw new FieldError("ts", `not an integer number of milliseconds: ${ts}`);
+  return BigInt(ts);
+}
+
+/**
+ * The row, built as one object (columns in table order, fields checked in that order: the first failure
+ * is the one reported). Silver name ← log key: every text column of the literal names its key.
+ */
 export function parseSparkifyEvent(raw: unknown, ctx: RecordContext): SilverRow {
   const record = asObject(raw);
-  const row: SilverRow = {};
-  for (const [name, key] of TEXT) row[name] = castColumn(c[name], repairValue(record[key]), key);
-  for (const [name, key] of NUMBERS) row[name] = castColumn(c[name], record[key], key);
-  const ts = epochMillis(record.ts, "ts", true)!;
-  if (!Number.isInteger(ts)) throw new FieldError("ts", `not an integer number of milliseconds: ${ts}`);
-  row.ts = BigInt(ts);
-  row.event_at = BigInt(ts) * 1000n;
-  const registration = epochMillis(record.registration, "registration", false);
-  row.registration_at = registration === null ? null : BigInt(Math.round(registration * 1000));
-  const userId = typeof record.userId === "string" && record.userId.trim() === "" ? null : record.userId;
-  row.user_id = castColumn(c.user_id, userId, "userId");
-  row.line_number = checkValue(c.line_number, ctx.line ?? ctx.record, "line_number");
-  row.ingest_on = ctx.lineage.ingest_on;
-  row.source_file = ctx.lineage.source_file;
-  row.processed_at = ctx.lineage.processed_at;
+  const row: SilverRow = {
+    artist: text("artist", record.artist, "artist"),
+    auth: text("auth", record.auth, "auth"),
+    first_name: text("first_name", record.firstName, "firstName"),
+    gender: text("gender", record.gender, "gender"),
+    last_name: text("last_name", record.lastName, "lastName"),
+    level: text("level", record.level, "level"),
+    location: text("location", record.location, "location"),
+    method: text("method", record.method, "method"),
+    page: text("page", record.page, "page"),
+    song: text("song", record.song, "song"),
+    user_agent: text("user_agent", record.userAgent, "userAgent"),
+    item_in_session: castColumn(c.item_in_session, record.itemInSession, "itemInSession"),
+    length: castColumn(c.length, record.length, "length"),
+    session_id: castColumn(c.session_id, record.sessionId, "sessionId"),
+    status: castColumn(c.status, record.status, "status"),
+    ts: eventMillis(record.ts),
+    event_at: null, // from ts, below
+    registration_at: registrationMicros(record.registration),
+    user_id: castColumn(c.user_id, typeof record.userId === "string" && record.userId.trim() === "" ? null : record.userId, "userId"),
+    line_number: checkValue(c.line_number, ctx.line ?? ctx.record, "line_number"),
+    ingest_on: ctx.lineage.ingest_on,
+    source_file: ctx.lineage.source_file,
+    processed_at: ctx.lineage.processed_at,
+  };
+  row.event_at = (row.ts as bigint) * 1000n;
   return row;
+}
+
+/** `registration`: optional float of epoch milliseconds, rounded to the microsecond. */
+function registrationMicros(raw: unknown): bigint | null {
+  const registration = epochMillis(raw, "registration", false);
+  return registration === null ? null : BigInt(Math.round(registration * 1000));
 }
 
 export const sparkifyEvents: EntityParser = {
