@@ -11,16 +11,31 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 interface Context {
   p: Pipeline;
   full: number;
+  profiled: boolean;
+}
+
+/** The incremental run's SQL sent directly, per action: where an incremental gold run spends its time. */
+async function profileIncrementalSql(p: Pipeline): Promise<void> {
+  const plan = await dryRun(p.stack.env, ["--tags", "gold"]);
+  const direct = await withClient(p.stack.env, "warehouse", (c) => runDirect(c, plan));
+  const sum = (assertions: boolean) => direct.perAction.filter((a) => (a.type === "assertion") === assertions).reduce((n, a) => n + a.seconds, 0);
+  fs.mkdirSync(fromRoot("bench", "out"), { recursive: true });
+  fs.writeFileSync(fromRoot("bench", "out", "incremental-gold-profile.json"), `${JSON.stringify(direct.perAction, null, 1)}\n`);
+  log(
+    `  incremental gold profile (its SQL sent directly): tables and views ${sum(false).toFixed(1)} s, ${plan.filter((a) => a.type === "assertion").length} assertions ${sum(true).toFixed(1)} s; ` +
+      `slowest: ${direct.perAction.slice(0, 6).map((a) => `${a.name} ${a.seconds.toFixed(2)} s`).join(", ")}`,
+  );
 }
 
 /**
  * Gold after one new day: each run lands the next synthetic API day and takes it through silver and mount
  * (untimed), then times `lakehouse run --tags gold` (incremental models add the day; tables, views and
  * assertions run as they are defined) against the full rebuild (`--full-refresh`) measured by the gold
- * stage at this volume (else once here). Where the time goes: the same incremental run's SQL from
- * `dataform run --dry-run --json --tags gold`, sent straight to PostgreSQL action by action after the
- * Dataform run (the day is in already, so its incremental inserts find nothing new: a lower bound for the
- * models), with tables/views and assertions timed apart (bench/out/incremental-gold-profile.json).
+ * stage at this volume (else once here). Where the time goes (after the first run only, not a figure of the
+ * table): the same incremental run's SQL from `dataform run --dry-run --json --tags gold`, sent straight to
+ * PostgreSQL action by action after the Dataform run (the day is in already, so its incremental inserts
+ * find nothing new: a lower bound for the models), tables/views and assertions timed apart, logged and
+ * written to bench/out/incremental-gold-profile.json.
  */
 export const incrementalGoldBench: Benchmark = {
   stage: "incremental",
@@ -30,25 +45,22 @@ export const incrementalGoldBench: Benchmark = {
     await landHistory(p, scale.days, log);
     await prepareWarehouse(p, log);
     const full = await fullRebuild(p, "gold", async () => (await runGold(p, ["run", "--tags", "gold", "--full-refresh"], log)).seconds);
-    return { p, full } satisfies Context;
+    return { p, full, profiled: false } satisfies Context;
   },
   async run(_scale, context) {
-    const { p, full } = context as Context;
+    const ctx = context as Context;
+    const { p, full } = ctx;
     await landSyntheticDay(p, dayOf(p.days.length));
     await p.cli(["silver", "--entity", "api/sessions", "--entity", "api/users"]);
     await p.cli(["mount"]);
     const gold = await runGold(p, ["run", "--tags", "gold"], log);
-    const plan = await dryRun(p.stack.env, ["--tags", "gold"]);
-    const direct = await withClient(p.stack.env, "warehouse", (c) => runDirect(c, plan));
-    const sum = (assertions: boolean) => direct.perAction.filter((a) => (a.type === "assertion") === assertions).reduce((n, a) => n + a.seconds, 0);
-    fs.mkdirSync(fromRoot("bench", "out"), { recursive: true });
-    fs.writeFileSync(fromRoot("bench", "out", "incremental-gold-profile.json"), `${JSON.stringify(direct.perAction, null, 1)}\n`);
-    log(`  incremental gold, direct SQL, slowest actions: ${direct.perAction.slice(0, 6).map((a) => `${a.name} ${a.seconds.toFixed(2)} s`).join(", ")}`);
+    if (!ctx.profiled) {
+      ctx.profiled = true;
+      await profileIncrementalSql(p);
+    }
     const samples: Sample[] = [
       { metric: "gold: new day (s)", value: gold.seconds, unit: "s" },
       { metric: "gold: new day / full rebuild", value: gold.seconds / full, unit: "×" },
-      { metric: "gold new day, its SQL sent directly: tables and views", value: sum(false), unit: "s" },
-      { metric: "gold new day, its SQL sent directly: assertions", value: sum(true), unit: "s" },
     ];
     return samples;
   },
