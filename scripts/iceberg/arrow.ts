@@ -53,7 +53,7 @@ export type { ColumnStats } from "./columns.ts";
 /** Accumulates rows into one Arrow record batch at a time; stats span every batch since creation. */
 export class BatchBuilder {
   readonly schema: Schema;
-  readonly stats: ColumnStats[];
+  private readonly columnStats: ColumnStats[];
   private readonly columns: ColumnBuffer[];
   private readonly names: string[];
   private rows = 0;
@@ -61,13 +61,19 @@ export class BatchBuilder {
 
   constructor(readonly fields: IcebergField[]) {
     this.schema = arrowSchema(fields);
-    this.stats = fields.map(() => ({ values: 0, nulls: 0, nans: 0, min: undefined, max: undefined }));
-    this.columns = fields.map((f, i) => columnBuffer(f, arrowType(f.type), this.stats[i]));
+    this.columnStats = fields.map(() => ({ values: 0, nulls: 0, nans: 0, min: undefined, max: undefined }));
+    this.columns = fields.map((f, i) => columnBuffer(f, arrowType(f.type), this.columnStats[i]));
     this.names = fields.map((f) => f.name);
   }
 
   get length(): number {
     return this.rows;
+  }
+
+  /** Per column, the stats of every row appended since creation. */
+  get stats(): ColumnStats[] {
+    for (const column of this.columns) column.syncStats();
+    return this.columnStats;
   }
 
   get total(): number {

@@ -28,6 +28,8 @@ export interface ColumnBuffer {
   append(value: unknown, rowNumber: number): void;
   /** The Arrow data of what was appended (copies), then empties the buffer (the stats go on). */
   take(): Data;
+  /** Brings the stats up to date with every value appended (a column may defer some work to take()). */
+  syncStats(): void;
 }
 
 const INITIAL = 1024;
@@ -81,16 +83,20 @@ function bound(stats: ColumnStats, value: number | bigint): void {
   else if (value > (stats.max as number | bigint)) stats.max = value;
 }
 
-/** Utf8: offsets and UTF-8 bytes. */
+/**
+ * Utf8: the row group's strings are kept as they come and encoded at take(), when it is cheapest: joined
+ * and encoded in one call, and when that gives one byte per character (ASCII, so no surrogates) the
+ * offsets follow from the string lengths; otherwise each string is encoded on its own. A column whose last
+ * row group was not ASCII goes straight to the per-string encoding (same bytes, no wasted join).
+ */
 class StringColumn implements ColumnBuffer {
   private length = 0;
   private readonly validity = new Validity();
-  private offsets = new Int32Array(INITIAL + 1);
-  private bytes = Buffer.alloc(16384);
-  private byteLength = 0;
-  /** The string appended last and where its bytes start: the same string again is copied, not re-encoded. */
-  private lastString: string | null = null;
-  private lastStart = 0;
+  /** The row group's values, "" for nulls. */
+  private values: string[] = [];
+  /** Values before this index are within the stats. */
+  private bounded = 0;
+  private asciiSoFar = true;
 
   constructor(
     private readonly field: IcebergField,
@@ -100,71 +106,85 @@ class StringColumn implements ColumnBuffer {
 
   append(value: unknown, rowNumber: number): void {
     const i = this.length;
-    if (i + 1 >= this.offsets.length) {
-      const offsets = new Int32Array(this.offsets.length * 2 - 1);
-      offsets.set(this.offsets);
-      this.offsets = offsets;
-      this.validity.grow(offsets.length - 1);
-    }
-    if (value === null || value === undefined) appendNull(this.field, this.validity, this.stats, rowNumber);
-    else if (typeof value !== "string") throw typeError(this.field, value, rowNumber);
+    if (i >= this.validity.bits.length * 8) this.validity.grow(i * 2);
+    if (value === null || value === undefined) {
+      appendNull(this.field, this.validity, this.stats, rowNumber);
+      this.values.push("");
+    } else if (typeof value !== "string") throw typeError(this.field, value, rowNumber);
     else {
       this.validity.set(i);
-      this.appendString(value);
+      this.values.push(value);
     }
-    this.offsets[i + 1] = this.byteLength;
     this.stats.values++;
     this.length = i + 1;
   }
 
-  private appendString(value: string): void {
-    const start = this.byteLength;
-    const need = start + value.length * 3;
-    if (need > this.bytes.length) {
-      const bytes = Buffer.alloc(Math.max(need, this.bytes.length * 2));
-      bytes.set(this.bytes.subarray(0, start));
-      this.bytes = bytes;
-    }
-    const bytes = this.bytes;
-    if (value === this.lastString) {
-      // Repeated value (a session's columns on each of its items, the source file on every row): its
-      // bytes are right before, and it is already within the bounds.
-      bytes.copyWithin(start, this.lastStart, start);
-      this.byteLength = start + (start - this.lastStart);
-      this.lastStart = start;
-      return;
-    }
-    const written = bytes.write(value, start);
-    this.byteLength = start + written;
-    this.lastString = value;
-    this.lastStart = start;
-    const s = this.stats;
-    if (s.min === undefined) {
-      s.min = value;
-      s.max = value;
-    } else if (written === value.length) {
-      // One byte per character: ASCII, no surrogates, so UTF-16 order (the native comparison) is code point order.
-      if (value < (s.min as string)) s.min = value;
-      else if (value > (s.max as string)) s.max = value;
-    } else if (compareStrings(value, s.min as string) < 0) s.min = value;
-    else if (compareStrings(value, s.max as string) > 0) s.max = value;
-  }
-
   take(): Data {
     const n = this.length;
+    const values = this.values;
+    const offsets = new Int32Array(n + 1);
+    let bytes: Buffer | null = null;
+    if (this.asciiSoFar) {
+      const joined = values.join("");
+      bytes = Buffer.from(joined, "utf8");
+      if (bytes.length === joined.length) {
+        let end = 0;
+        for (let i = 0; i < n; i++) offsets[i + 1] = end += values[i].length;
+        this.syncStats(true);
+      } else {
+        bytes = null;
+        this.asciiSoFar = false;
+      }
+    }
+    if (bytes === null) {
+      let size = 0;
+      for (let i = 0; i < n; i++) size += values[i].length * 3;
+      const all = Buffer.allocUnsafe(size); // only the bytes written are used
+      let end = 0;
+      for (let i = 0; i < n; i++) offsets[i + 1] = end += all.write(values[i], end);
+      bytes = all.subarray(0, end);
+      this.syncStats(false);
+    }
     const data = makeData({
       type: this.type as never,
       length: n,
       nullCount: this.validity.nulls,
       nullBitmap: this.validity.take(n),
-      valueOffsets: this.offsets.slice(0, n + 1),
-      data: new Uint8Array(this.bytes.subarray(0, this.byteLength)), // a copy (Buffer#slice would be a view)
+      valueOffsets: offsets,
+      data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
     } as never);
     this.length = 0;
-    this.byteLength = 0;
-    this.lastString = null;
+    this.values = [];
+    this.bounded = 0;
     return data;
   }
+
+  /** Brings the bounds up to date with the values appended so far (`ascii`: all of them are known ASCII). */
+  syncStats(ascii = false): void {
+    const s = this.stats;
+    const bits = this.validity.bits;
+    const values = this.values;
+    for (let i = this.bounded; i < values.length; i++) {
+      if ((bits[i >> 3] & (1 << (i & 7))) === 0) continue;
+      const value = values[i];
+      if (s.min === undefined) {
+        s.min = value;
+        s.max = value;
+      } else if (ascii || isAscii(value)) {
+        // An ASCII value has no surrogates: against any string, UTF-16 order (the native comparison) is
+        // code point order.
+        if (value < (s.min as string)) s.min = value;
+        else if (value > (s.max as string)) s.max = value;
+      } else if (compareStrings(value, s.min as string) < 0) s.min = value;
+      else if (compareStrings(value, s.max as string) > 0) s.max = value;
+    }
+    this.bounded = values.length;
+  }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 /** int and date (days): Int32. */
@@ -197,6 +217,8 @@ class Int32Column implements ColumnBuffer {
     this.stats.values++;
     this.length = i + 1;
   }
+
+  syncStats(): void {}
 
   take(): Data {
     const n = this.length;
@@ -238,6 +260,8 @@ class Int64Column implements ColumnBuffer {
     this.length = i + 1;
   }
 
+  syncStats(): void {}
+
   take(): Data {
     const n = this.length;
     const data = makeData({ type: this.type, length: n, nullCount: this.validity.nulls, nullBitmap: this.validity.take(n), data: this.values.slice(0, n) } as never);
@@ -277,6 +301,8 @@ class Float64Column implements ColumnBuffer {
     this.stats.values++;
     this.length = i + 1;
   }
+
+  syncStats(): void {}
 
   take(): Data {
     const n = this.length;
@@ -319,6 +345,8 @@ class BooleanColumn implements ColumnBuffer {
     this.stats.values++;
     this.length = i + 1;
   }
+
+  syncStats(): void {}
 
   take(): Data {
     const n = this.length;
