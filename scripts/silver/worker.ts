@@ -6,7 +6,7 @@ import { serialiseError, storageFromConfig, type WorkerReply } from "./workers.t
 
 const port = parentPort;
 if (!port) throw new Error("scripts/silver/worker.ts runs only as a worker thread");
-const storage = storageFromConfig((workerData as { storage: StorageConfig }).storage);
+const storage = await storageFromConfig((workerData as { storage: StorageConfig }).storage);
 const reply = (message: WorkerReply) => port.postMessage(message);
 
 port.on("message", async ({ id, job }: { id: number; job: PartitionJob }) => {

@@ -9,7 +9,8 @@ import { Worker } from "node:worker_threads";
 import type { StorageConfig } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import type { DataFile } from "../iceberg/index.ts";
-import { LocalStorage, S3Storage, type Storage } from "../storage/index.ts";
+import { LocalStorage } from "../storage/local.ts";
+import type { Storage } from "../storage/types.ts";
 import { transformPartition, type PartitionJob, type PartitionOutcome } from "./partition.ts";
 
 export type ProgressFn = (job: PartitionJob, records: number, total: number) => void;
@@ -21,9 +22,14 @@ export interface PartitionRunner {
   close(): Promise<void>;
 }
 
-/** Storage settings a worker can rebuild its storage from (a local root made absolute). */
-export function storageFromConfig(config: StorageConfig): Storage {
-  return config.type === "local" ? new LocalStorage(config.root) : new S3Storage({ bucket: config.bucket, prefix: config.prefix, region: config.region, endpoint: config.endpoint });
+/**
+ * Storage settings a worker can rebuild its storage from (a local root made absolute). The S3 client is
+ * loaded only for S3 settings: a worker on a local bucket does not pay for loading the AWS SDK.
+ */
+export async function storageFromConfig(config: StorageConfig): Promise<Storage> {
+  if (config.type === "local") return new LocalStorage(config.root);
+  const { S3Storage } = await import("../storage/s3.ts");
+  return new S3Storage({ bucket: config.bucket, prefix: config.prefix, region: config.region, endpoint: config.endpoint });
 }
 
 export function inProcessRunner(storage: Storage, onProgress: ProgressFn): PartitionRunner {
