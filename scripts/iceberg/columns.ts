@@ -164,9 +164,12 @@ class StringColumn implements ColumnBuffer {
     const s = this.stats;
     const bits = this.validity.bits;
     const values = this.values;
+    let previous: string | null = null;
     for (let i = this.bounded; i < values.length; i++) {
       if ((bits[i >> 3] & (1 << (i & 7))) === 0) continue;
       const value = values[i];
+      if (value === previous) continue; // already within the bounds (repeated values are common: a session's items)
+      previous = value;
       if (s.min === undefined) {
         s.min = value;
         s.max = value;
