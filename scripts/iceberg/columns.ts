@@ -130,7 +130,6 @@ class StringColumn implements ColumnBuffer {
       if (bytes.length === joined.length) {
         let end = 0;
         for (let i = 0; i < n; i++) offsets[i + 1] = end += values[i].length;
-        this.syncStats(true);
       } else {
         bytes = null;
         this.asciiSoFar = false;
@@ -143,8 +142,8 @@ class StringColumn implements ColumnBuffer {
       let end = 0;
       for (let i = 0; i < n; i++) offsets[i + 1] = end += all.write(values[i], end);
       bytes = all.subarray(0, end);
-      this.syncStats(false);
     }
+    this.syncStats(offsets);
     const data = makeData({
       type: this.type as never,
       length: n,
@@ -159,8 +158,11 @@ class StringColumn implements ColumnBuffer {
     return data;
   }
 
-  /** Brings the bounds up to date with the values appended so far (`ascii`: all of them are known ASCII). */
-  syncStats(ascii = false): void {
+  /**
+   * Brings the bounds up to date with the values appended so far. With the row group's `offsets` (at take()),
+   * a value is ASCII when its UTF-8 is as long as its text; without, its characters are checked.
+   */
+  syncStats(offsets?: Int32Array): void {
     const s = this.stats;
     const bits = this.validity.bits;
     const values = this.values;
@@ -173,7 +175,7 @@ class StringColumn implements ColumnBuffer {
       if (s.min === undefined) {
         s.min = value;
         s.max = value;
-      } else if (ascii || isAscii(value)) {
+      } else if (offsets ? offsets[i + 1] - offsets[i] === value.length : isAscii(value)) {
         // An ASCII value has no surrogates: against any string, UTF-16 order (the native comparison) is
         // code point order.
         if (value < (s.min as string)) s.min = value;
