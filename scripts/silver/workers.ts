@@ -83,8 +83,8 @@ function reviveError(error: SerialisedError): Error {
   return new LakehouseError(error.stage ?? "silver", error.message, error.context ?? {}, error.hint);
 }
 
-/** A pool of `size` worker threads; each runs one job at a time. */
-export function workerPool(size: number, storage: StorageConfig, onProgress: ProgressFn): PartitionRunner {
+/** A pool of `size` worker threads; each runs one job at a time (`started`: threads started so far). */
+export function workerPool(size: number, storage: StorageConfig, onProgress: ProgressFn): PartitionRunner & { readonly started: number } {
   interface Slot {
     worker: Worker;
     busy: boolean;
@@ -94,6 +94,7 @@ export function workerPool(size: number, storage: StorageConfig, onProgress: Pro
   const waiting: (() => void)[] = [];
   let nextId = 1;
   let closed = false;
+  let started = 0;
 
   const release = (slot: Slot) => {
     slot.busy = false;
@@ -102,6 +103,7 @@ export function workerPool(size: number, storage: StorageConfig, onProgress: Pro
 
   const spawn = (): Slot => {
     const worker = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: { storage } });
+    started++;
     const slot: Slot = { worker, busy: false };
     worker.on("message", (reply: WorkerReply) => {
       const task = pending.get(reply.id);
@@ -130,21 +132,29 @@ export function workerPool(size: number, storage: StorageConfig, onProgress: Pro
     return slot;
   };
 
+  /**
+   * A slot for one job, claimed (busy) before the caller resumes: two lanes asking at once must not get
+   * the same free worker (then one worker would run both jobs and the others never start).
+   */
   const acquire = async (): Promise<Slot> => {
     for (;;) {
-      const free = slots.find((s) => !s.busy);
-      if (free) return free;
-      if (slots.length < size) return spawn();
+      const slot = slots.find((s) => !s.busy) ?? (slots.length < size ? spawn() : null);
+      if (slot) {
+        slot.busy = true;
+        return slot;
+      }
       await new Promise<void>((resolve) => waiting.push(resolve));
     }
   };
 
   return {
     size,
+    get started() {
+      return started;
+    },
     async run(job) {
       if (closed) throw new Error("worker pool is closed");
       const slot = await acquire();
-      slot.busy = true;
       const id = nextId++;
       return new Promise<PartitionOutcome>((resolve, reject) => {
         pending.set(id, { job, resolve, reject, slot });

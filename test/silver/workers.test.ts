@@ -7,6 +7,9 @@ import { listPartitions } from "../../scripts/land/partitions.ts";
 import { partitionStates } from "../../scripts/silver/bookkeeping.ts";
 import { openSilverCatalog } from "../../scripts/silver/catalog.ts";
 import { runSilver } from "../../scripts/silver/run.ts";
+import { workerPool } from "../../scripts/silver/workers.ts";
+import { createTable } from "../../scripts/iceberg/index.ts";
+import { silverTable } from "../../scripts/silver/tables.ts";
 import { testEnvironment, type TestStack } from "../helpers/stack.ts";
 import { apiBody, ITEM, land, SESSION, sparkifyLog } from "./fixtures.ts";
 
@@ -76,5 +79,22 @@ describe("worker threads", () => {
     expect((await catalog.loadTable("sparkify_events"))!.metadataLocation).toBe(before);
     // What the other partitions' workers wrote was removed with the failed run.
     expect(await files()).toEqual(filesBefore);
+  });
+
+  it("runs jobs started at once on distinct threads (one per job up to the pool size)", async () => {
+    const { storage, catalog } = openSilverCatalog(serial.env);
+    const config = serial.env.storage.type === "local" ? { ...serial.env.storage, root: serial.env.resolvePath(serial.env.storage.root) } : serial.env.storage;
+    const { metadata } = await createTable(storage, catalog, silverTable("sessions"));
+    const pool = workerPool(2, config, () => undefined);
+    try {
+      const partitions = await listPartitions(storage, "api/sessions");
+      const outcomes = await Promise.all(
+        partitions.map((partition) => pool.run({ entity: "api/sessions", partition, tables: [{ name: "sessions", metadata }], runId: "pool-test", processedAt: 0n, rowGroupRows: 1000 })),
+      );
+      expect(outcomes.map((o) => o.landed)).toEqual([50, 50, 50]);
+      expect(pool.started).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 });
