@@ -54,8 +54,8 @@ export async function transformPartition(storage: Storage, job: PartitionJob, on
   const quarantine = new QuarantineWriter(storage, job.entity, ingestOn, quarantineKey(job.entity, ingestOn, job.runId));
   let landed = 0;
   let committed = 0;
-  // Rows per table of the records of one read chunk, written in one call per table (writers.ts awaits
-  // only when a row group fills).
+  // Rows per table of the records of one read chunk, written in one call per table
+  // (DataFileWriter.writeRows awaits only when a row group fills).
   const pending = new Map<string, SilverRow[]>([...writers.keys()].map((name) => [name, []]));
   try {
     for (const file of manifest.files) {
