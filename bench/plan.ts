@@ -21,8 +21,8 @@ export const FULL_RUN_FACTORS: Record<StageName, number> = {
   silver: 1,
   mount: 1,
   incremental: 1,
-  gold: 0.1,
-  "incremental-gold": 0.1,
+  gold: 0.03,
+  "incremental-gold": 0.03,
   e2e: 1,
 };
 

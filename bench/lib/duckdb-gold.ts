@@ -91,7 +91,7 @@ export function duckdbModels(dir: string = DUCKDB_MODELS_DIR): DuckdbModel[] {
 }
 
 /** Local paths of the current snapshot's data files of each silver table (empty: no table or no snapshot). */
-async function silverFiles(env: Environment, silver: SilverCatalog): Promise<Map<string, string[]>> {
+export async function silverFiles(env: Environment, silver: SilverCatalog = openSilverCatalog(env)): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const table of SILVER_TABLES) {
     const loaded = await silver.catalog.loadTable(table.name);
@@ -109,7 +109,7 @@ async function silverFiles(env: Environment, silver: SilverCatalog): Promise<Map
 }
 
 /** `silver.<table>` over its data files, with the contract's columns and types (an empty relation when it has none). */
-function silverView(table: SilverTable, files: string[]): string {
+export function silverView(table: SilverTable, files: string[]): string {
   const columns = table.columns.map((c) => (files.length ? `cast(${c.name} as ${SQL_TYPES[c.type]}) as ${c.name}` : `cast(null as ${SQL_TYPES[c.type]}) as ${c.name}`));
   const from = files.length ? ` from read_parquet([${files.map(quote).join(", ")}])` : " where false";
   return `create or replace view silver.${table.name} as select ${columns.join(", ")}${from}`;
