@@ -26,6 +26,9 @@ export const FULL_RUN_FACTORS: Record<StageName, number> = {
   e2e: 1,
 };
 
+/** Stages that work in the shared environment of their volume (bench/lib/pipeline.ts). */
+export const PIPELINE_STAGES: StageName[] = ["land", "land-api", "silver", "mount", "incremental", "gold", "incremental-gold"];
+
 /** Stages left out of --quick (CI runs `npm start` itself). */
 export const QUICK_SKIPS: StageName[] = ["e2e"];
 

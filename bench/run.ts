@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { fromRoot } from "../scripts/core/paths.ts";
 import { measure, renderResults, runExitHooks, type Benchmark, type Figure } from "./harness.ts";
 import { releasePipelines } from "./lib/pipeline.ts";
-import { plan, scaleLabel, STAGE_ORDER, type StageName } from "./plan.ts";
+import { PIPELINE_STAGES, plan, scaleLabel, STAGE_ORDER, type StageName } from "./plan.ts";
 
 const { values } = parseArgs({
   options: { quick: { type: "boolean" }, only: { type: "string" }, runs: { type: "string" }, scale: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } },
@@ -59,7 +59,7 @@ log(`bench plan (${runs} run${runs > 1 ? "s" : ""} each): ${stages.map((s) => `$
 try {
   for (const [index, stage] of stages.entries()) {
     // Environments of volumes no later stage uses are stopped first (memory and disk of the FULL data).
-    await releasePipelines(stages.slice(index).map((s) => s.scale));
+    await releasePipelines(stages.slice(index).filter((s) => PIPELINE_STAGES.includes(s.name)).map((s) => s.scale));
     log(`bench ${stage.name} at ${scaleLabel(stage.scale, stage.factor)} (${elapsed()} elapsed)…`);
     const stageStarted = performance.now();
     figures.push(...(await measure(await STAGES[stage.name](), stage.scale, runs, log, scaleLabel(stage.scale, stage.factor))));
