@@ -22,6 +22,33 @@ export function createTableSql(table: SilverTable, schema: string, name: string 
   return `create table ${qualified(schema, name)} (\n  ${columnDefinitions(table)}\n)`;
 }
 
+/** Name of the BRIN index on `ingest_on` of a mounted table (see partitionIndexSql). */
+export function partitionIndexName(table: SilverTable): string {
+  return `${table.name}_ingest_on_brin`;
+}
+
+/**
+ * A BRIN index on `ingest_on`, so that reloading a partition finds its rows without scanning the table
+ * (rows arrive partition by partition, so block ranges are narrow; a BRIN index is a few pages and costs
+ * one pass over the table to build). Null for a table without `ingest_on`. Built after the COPY of a whole
+ * table: ranges filled after the build stay unsummarized (then always scanned) until
+ * summarizeNewRangesSql.
+ */
+export function partitionIndexSql(table: SilverTable, schema: string): string | null {
+  if (!table.columns.some((c) => c.name === "ingest_on")) return null;
+  return `create index if not exists ${ident(partitionIndexName(table))} on ${qualified(schema, table.name)} using brin (ingest_on)`;
+}
+
+/** Summarizes the block ranges filled since the BRIN index was built or last summarized (cost follows those ranges). */
+export function summarizeNewRangesSql(table: SilverTable, schema: string): string | null {
+  if (!table.columns.some((c) => c.name === "ingest_on")) return null;
+  return `select brin_summarize_new_values(${quoteLiteral(qualified(schema, partitionIndexName(table)))}::regclass)`;
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 export function createMountsSql(schema: string): string {
   return `create table if not exists ${qualified(schema, MOUNTS_TABLE)} (
   table_name text primary key,

@@ -6,7 +6,10 @@
  * - A table whose mounted snapshot id (recorded in silver._mounts) is the current one is skipped.
  * - When the mounted snapshot is an earlier one of the same table and the layout is unchanged, only the
  *   `ingest_on` partitions whose data files changed are reloaded (delete + COPY in one transaction), so
- *   the cost of a mount follows new data, not history.
+ *   the cost of a mount follows new data, not history: each partition's rows are found through a BRIN index
+ *   on `ingest_on` (built with every whole-table load), and the table's new row count is reconciled with
+ *   the snapshot's by arithmetic (rows mounted before − rows deleted + rows copied), not by counting it
+ *   (rows changed by hand in partitions that are not reloaded go unnoticed until `--force`).
  * - Every load is one transaction, so a failed mount leaves the previous version in place:
  *     no table yet                      create + COPY
  *     no dependent views                COPY into a side table, drop the old one, rename (readers see the
@@ -27,7 +30,18 @@ import { SILVER_TABLES, type SilverTable } from "../silver/tables.ts";
 import { encodeRecordBatch } from "./arrow-copy.ts";
 import { encodeRows } from "./copy.ts";
 import { CopyChunks } from "./copy-chunks.ts";
-import { createMountsSql, createTableSql, expectedLayout, ident, LIVE_LAYOUT_SQL, MOUNT_SCHEMA, MOUNTS_TABLE, qualified } from "./ddl.ts";
+import {
+  createMountsSql,
+  createTableSql,
+  expectedLayout,
+  ident,
+  LIVE_LAYOUT_SQL,
+  MOUNT_SCHEMA,
+  MOUNTS_TABLE,
+  partitionIndexSql,
+  qualified,
+  summarizeNewRangesSql,
+} from "./ddl.ts";
 import type { MountSource, SilverBatch, SilverSnapshot, SnapshotChanges } from "./source.ts";
 
 /** Size of the COPY data chunks, and how many may wait encoded ahead of the socket (memory: their product). */
@@ -120,9 +134,14 @@ async function* copyText(table: SilverTable, batches: AsyncIterable<SilverBatch>
   if (last) yield last;
 }
 
-async function copyInto(client: pg.Client, table: SilverTable, target: string, snapshot: SilverSnapshot, progress: (rows: number) => void): Promise<number> {
+/**
+ * COPY of a snapshot's rows into `target`. `freeze` when `target` was created or truncated in this
+ * transaction: rows are written frozen, so that the first scan (the BRIN build, analyze, gold) does not
+ * rewrite every page to set hint bits.
+ */
+async function copyInto(client: pg.Client, table: SilverTable, target: string, snapshot: SilverSnapshot, progress: (rows: number) => void, freeze = false): Promise<number> {
   const columns = table.columns.map((c) => ident(c.name)).join(", ");
-  const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin`)) as Writable;
+  const copy = client.query(copyFrom(`copy ${target} (${columns}) from stdin${freeze ? " with (freeze)" : ""}`)) as Writable;
   let rows = 0;
   const counted = (n: number) => {
     rows = n;
@@ -169,21 +188,25 @@ async function loadTable(client: pg.Client, schema: string, table: SilverTable, 
     if (liveLayout === null) {
       method = "create";
       await client.query(createTableSql(table, schema));
-      rows = await copyInto(client, table, target, snapshot, progress);
+      rows = await copyInto(client, table, target, snapshot, progress, true);
+      await buildPartitionIndex(client, schema, table);
     } else {
       const views = await dependentViews(client, `${schema}.${table.name}`);
       if (views.length > 0 && liveLayout === expectedLayout(table)) {
         method = "truncate";
         await client.query(`truncate table ${target}`);
-        rows = await copyInto(client, table, target, snapshot, progress);
+        rows = await copyInto(client, table, target, snapshot, progress, true);
+        // Truncate empties the index: every range is new (an index missing from an older mount is built).
+        await buildPartitionIndex(client, schema, table);
       } else {
         method = views.length > 0 ? "swap-recreating-views" : "swap";
         await client.query(`drop table if exists ${side}`);
         await client.query(createTableSql(table, schema, `${table.name}__mounting`));
-        rows = await copyInto(client, table, side, snapshot, progress);
+        rows = await copyInto(client, table, side, snapshot, progress, true);
         // Only views: a table depending on silver (none expected) would block the drop, loudly.
         await client.query(`drop table ${target}${views.length > 0 ? " cascade" : ""}`);
         await client.query(`alter table ${side} rename to ${ident(table.name)}`);
+        await buildPartitionIndex(client, schema, table);
         await recreateViews(client, views, table.name);
         recreated = views;
       }
@@ -204,6 +227,14 @@ async function loadTable(client: pg.Client, schema: string, table: SilverTable, 
   return { method, rows, recreated: recreated.map((v) => `${v.schema}.${v.name}`) };
 }
 
+/** Builds the BRIN index on ingest_on if missing, and summarizes the ranges it has not summarized yet. */
+async function buildPartitionIndex(client: pg.Client, schema: string, table: SilverTable): Promise<void> {
+  const create = partitionIndexSql(table, schema);
+  const summarize = summarizeNewRangesSql(table, schema);
+  if (create) await client.query(create);
+  if (summarize) await client.query(summarize);
+}
+
 async function recordMount(client: pg.Client, schema: string, table: SilverTable, snapshotId: string | null, rows: number): Promise<void> {
   await client.query(
     `insert into ${qualified(schema, MOUNTS_TABLE)} (table_name, snapshot_id, row_count, layout, mounted_at)
@@ -214,26 +245,49 @@ async function recordMount(client: pg.Client, schema: string, table: SilverTable
   );
 }
 
-/** Reloads only the changed partitions of a mounted table, in one transaction (the old version stays on failure). */
-async function loadPartitions(client: pg.Client, schema: string, table: SilverTable, snapshot: SilverSnapshot, changes: SnapshotChanges, log?: Logger) {
+/**
+ * Reloads only the changed partitions of a mounted table, in one transaction (the old version stays on
+ * failure). `mountedRows` is the row count recorded with the mounted snapshot (same transaction as its data).
+ */
+async function loadPartitions(
+  client: pg.Client,
+  schema: string,
+  table: SilverTable,
+  snapshot: SilverSnapshot,
+  changes: SnapshotChanges,
+  mountedRows: number,
+  log?: Logger,
+) {
   const target = qualified(schema, table.name);
   await client.query("begin");
   try {
-    await client.query(`delete from ${target} where ingest_on = any($1::date[])`, [changes.partitions]);
+    // An index missing from an older mount is built once; then each day's delete reads its block ranges only.
+    const create = partitionIndexSql(table, schema);
+    if (create) await client.query(create);
+    // A bitmap scan of the BRIN index: the block ranges of those days only, not the whole table.
+    const deleted = (await client.query(`delete from ${target} where ingest_on = any($1::date[])`, [changes.partitions])).rowCount ?? 0;
     const rows = await copyInto(client, table, target, { ...snapshot, rowCount: changes.rows, batches: () => changes.batches() }, (n) =>
       log?.progress(`mount silver.${table.name} (${changes.partitions.length} partitions)`, n, changes.rows),
     );
     if (rows !== changes.rows) throw new Error(`read ${rows} rows but the snapshot's manifests count ${changes.rows} in the changed partitions`);
-    const total = Number((await client.query<{ n: string }>(`select count(*) as n from ${target}`)).rows[0].n);
+    // Exact, in this transaction: what the table now holds, without counting its history.
+    const total = mountedRows - deleted + rows;
     if (snapshot.rowCount !== null && total !== snapshot.rowCount) {
-      throw new Error(`the table holds ${total} rows after reloading ${changes.partitions.join(", ")} but the snapshot counts ${snapshot.rowCount}`);
+      throw new LakehouseError(
+        "mount",
+        `the table would hold ${total} rows after reloading ${changes.partitions.join(", ")} (${mountedRows} mounted − ${deleted} deleted + ${rows} copied) but the snapshot counts ${snapshot.rowCount}`,
+        { file: `silver.${table.name}` },
+        "the previously mounted version is unchanged; the mounted table no longer matches its recorded row count: `lakehouse mount --force` reloads it whole",
+      );
     }
+    await buildPartitionIndex(client, schema, table);
     await recordMount(client, schema, table, snapshot.snapshotId, total);
     await client.query("commit");
     await client.query(`analyze ${target}`);
     return total;
   } catch (error) {
     await client.query("rollback").catch(() => undefined);
+    if (error instanceof LakehouseError) throw error;
     throw new LakehouseError("mount", `silver.${table.name}: ${(error as Error).message}`, { file: `silver.${table.name}` }, "the previously mounted version is unchanged", {
       cause: error,
     });
@@ -270,7 +324,7 @@ export async function mountSilver(client: pg.Client, source: MountSource, option
     const sameLayout = record !== undefined && liveLayout !== null && liveLayout === expectedLayout(table) && record.layout === liveLayout;
     const changes = !options.force && sameLayout && record.snapshot_id !== null && snapshot.changesSince ? await snapshot.changesSince(record.snapshot_id) : null;
     if (changes) {
-      const rows = await loadPartitions(client, schema, table, snapshot, changes, options.log);
+      const rows = await loadPartitions(client, schema, table, snapshot, changes, Number(record.row_count), options.log);
       results.push({ table: table.name, action: "mounted", snapshotId: snapshot.snapshotId, rows, method: "partitions", partitions: changes.partitions, ms: performance.now() - started });
       continue;
     }

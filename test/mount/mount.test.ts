@@ -217,9 +217,26 @@ describe("mount from real Iceberg tables", () => {
     expect(dropped[0]).toMatchObject({ method: "partitions", partitions: ["2018-11-01"], rows: 10 });
     expect(await count("sessions")).toBe(10);
 
+    // Partition reloads find their rows through the BRIN index on ingest_on (built with the table).
+    const indexes = await client.query(`select indexname, indexdef from pg_indexes where schemaname = 'silver' and tablename = 'sessions'`);
+    expect(indexes.rows).toEqual([{ indexname: "sessions_ingest_on_brin", indexdef: expect.stringContaining("USING brin (ingest_on)") }]);
+
+    // The new row count is reconciled by arithmetic (mounted − deleted + copied = snapshot): a mounted
+    // partition that no longer holds what was recorded fails the reload loudly and changes nothing.
+    await client.query(`delete from silver.sessions where session_id = 's-1-0'`);
+    const mountedBefore = (await client.query(`select snapshot_id, row_count from silver._mounts where table_name = 'sessions'`)).rows[0];
+    await replacePartitions(storage, catalog, "sessions", ["2018-11-02"], await write(1, 12));
+    await expect(mountSilver(client, icebergSource(env), { tables: ["sessions"] })).rejects.toThrow(
+      /the table would hold 13 rows after reloading 2018-11-02 \(10 mounted − 9 deleted \+ 12 copied\) but the snapshot counts 12/,
+    );
+    expect(await count("sessions")).toBe(9);
+    expect((await client.query(`select snapshot_id, row_count from silver._mounts where table_name = 'sessions'`)).rows[0]).toEqual(mountedBefore);
+
     // --force reloads the whole table.
     const forced = await mountSilver(client, icebergSource(env), { tables: ["sessions"], force: true });
-    expect(forced[0]).toMatchObject({ action: "mounted", rows: 10 });
+    expect(forced[0]).toMatchObject({ action: "mounted", rows: 12 });
+    expect(await count("sessions")).toBe(12);
+    expect((await client.query(`select count(*)::int as n from pg_indexes where schemaname = 'silver' and indexname = 'sessions_ingest_on_brin'`)).rows[0].n).toBe(1);
     expect(forced[0].method).not.toBe("partitions");
   });
 });
