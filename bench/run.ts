@@ -70,7 +70,7 @@ try {
 }
 const seconds = (Date.now() - started.getTime()) / 1000;
 const volumes = stages.map((s) => ({ label: scaleLabel(s.scale, s.factor), scale: s.scale }));
-const section = renderResults(figures, { command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(), volumes, started, seconds, loadAtStart, stageSeconds });
+const section = renderResults(figures, { command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(" ")}` : "npm run bench", volumes, started, seconds, loadAtStart, stageSeconds });
 const target = values.out ? path.resolve(values.out) : values.quick ? fromRoot("bench", "out", "quick.md") : fromRoot("bench", "RESULTS.md");
 fs.mkdirSync(path.dirname(target), { recursive: true });
 if (values.quick && !values.out) fs.writeFileSync(target, `${section}\n`);
