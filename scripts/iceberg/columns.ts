@@ -192,6 +192,22 @@ function isAscii(text: string): boolean {
   return true;
 }
 
+type NumberArray = Int32Array | BigInt64Array | Float64Array;
+
+/** A numeric column's values array at twice its capacity (the validity bits grown to match). */
+function doubled<T extends NumberArray>(values: T, validity: Validity): T {
+  const next = new (values.constructor as new (length: number) => T)(values.length * 2);
+  next.set(values as never);
+  validity.grow(next.length);
+  return next;
+}
+
+/** The Arrow data of a numeric column's first `n` values (copies). */
+function numericData(type: DataType, validity: Validity, values: NumberArray, n: number): Data {
+  // makeData's overloads are per concrete type; the typed array matches `type` by construction.
+  return makeData({ type, length: n, nullCount: validity.nulls, nullBitmap: validity.take(n), data: values.slice(0, n) } as never);
+}
+
 /** int and date (days): Int32. */
 class Int32Column implements ColumnBuffer {
   private length = 0;
@@ -206,12 +222,7 @@ class Int32Column implements ColumnBuffer {
 
   append(value: unknown, rowNumber: number): void {
     const i = this.length;
-    if (i >= this.values.length) {
-      const values = new Int32Array(this.values.length * 2);
-      values.set(this.values);
-      this.values = values;
-      this.validity.grow(values.length);
-    }
+    if (i >= this.values.length) this.values = doubled(this.values, this.validity);
     if (value === null || value === undefined) appendNull(this.field, this.validity, this.stats, rowNumber);
     else {
       if (typeof value !== "number" || !Number.isInteger(value) || value > 2147483647 || value < -2147483648) throw typeError(this.field, value, rowNumber);
@@ -226,8 +237,7 @@ class Int32Column implements ColumnBuffer {
   syncStats(): void {}
 
   take(): Data {
-    const n = this.length;
-    const data = makeData({ type: this.type, length: n, nullCount: this.validity.nulls, nullBitmap: this.validity.take(n), data: this.values.slice(0, n) } as never);
+    const data = numericData(this.type, this.validity, this.values, this.length);
     this.length = 0;
     return data;
   }
@@ -247,12 +257,7 @@ class Int64Column implements ColumnBuffer {
 
   append(value: unknown, rowNumber: number): void {
     const i = this.length;
-    if (i >= this.values.length) {
-      const values = new BigInt64Array(this.values.length * 2);
-      values.set(this.values);
-      this.values = values;
-      this.validity.grow(values.length);
-    }
+    if (i >= this.values.length) this.values = doubled(this.values, this.validity);
     if (value === null || value === undefined) appendNull(this.field, this.validity, this.stats, rowNumber);
     else {
       const v = typeof value === "bigint" ? value : typeof value === "number" && Number.isInteger(value) ? BigInt(value) : null;
@@ -268,8 +273,7 @@ class Int64Column implements ColumnBuffer {
   syncStats(): void {}
 
   take(): Data {
-    const n = this.length;
-    const data = makeData({ type: this.type, length: n, nullCount: this.validity.nulls, nullBitmap: this.validity.take(n), data: this.values.slice(0, n) } as never);
+    const data = numericData(this.type, this.validity, this.values, this.length);
     this.length = 0;
     return data;
   }
@@ -289,12 +293,7 @@ class Float64Column implements ColumnBuffer {
 
   append(value: unknown, rowNumber: number): void {
     const i = this.length;
-    if (i >= this.values.length) {
-      const values = new Float64Array(this.values.length * 2);
-      values.set(this.values);
-      this.values = values;
-      this.validity.grow(values.length);
-    }
+    if (i >= this.values.length) this.values = doubled(this.values, this.validity);
     if (value === null || value === undefined) appendNull(this.field, this.validity, this.stats, rowNumber);
     else {
       if (typeof value !== "number") throw typeError(this.field, value, rowNumber);
@@ -310,8 +309,7 @@ class Float64Column implements ColumnBuffer {
   syncStats(): void {}
 
   take(): Data {
-    const n = this.length;
-    const data = makeData({ type: this.type, length: n, nullCount: this.validity.nulls, nullBitmap: this.validity.take(n), data: this.values.slice(0, n) } as never);
+    const data = numericData(this.type, this.validity, this.values, this.length);
     this.length = 0;
     return data;
   }
