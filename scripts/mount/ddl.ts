@@ -27,26 +27,25 @@ export function partitionIndexName(table: SilverTable): string {
   return `${table.name}_ingest_on_brin`;
 }
 
+export interface PartitionIndexSql {
+  /** Creates the index if it is missing. */
+  create: string;
+  /** Summarizes the block ranges filled since the index was built or last summarized (cost follows those ranges). */
+  summarize: { text: string; values: string[] };
+}
+
 /**
  * A BRIN index on `ingest_on`, so that reloading a partition finds its rows without scanning the table
  * (rows arrive partition by partition, so block ranges are narrow; a BRIN index is a few pages and costs
  * one pass over the table to build). Null for a table without `ingest_on`. Built after the COPY of a whole
- * table: ranges filled after the build stay unsummarized (then always scanned) until
- * summarizeNewRangesSql.
+ * table: ranges filled after the build stay unsummarized (then always scanned) until `summarize` runs.
  */
-export function partitionIndexSql(table: SilverTable, schema: string): string | null {
+export function partitionIndexSql(table: SilverTable, schema: string): PartitionIndexSql | null {
   if (!table.columns.some((c) => c.name === "ingest_on")) return null;
-  return `create index if not exists ${ident(partitionIndexName(table))} on ${qualified(schema, table.name)} using brin (ingest_on)`;
-}
-
-/** Summarizes the block ranges filled since the BRIN index was built or last summarized (cost follows those ranges). */
-export function summarizeNewRangesSql(table: SilverTable, schema: string): string | null {
-  if (!table.columns.some((c) => c.name === "ingest_on")) return null;
-  return `select brin_summarize_new_values(${quoteLiteral(qualified(schema, partitionIndexName(table)))}::regclass)`;
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
+  return {
+    create: `create index if not exists ${ident(partitionIndexName(table))} on ${qualified(schema, table.name)} using brin (ingest_on)`,
+    summarize: { text: "select brin_summarize_new_values($1::regclass)", values: [qualified(schema, partitionIndexName(table))] },
+  };
 }
 
 export function createMountsSql(schema: string): string {

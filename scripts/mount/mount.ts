@@ -40,7 +40,6 @@ import {
   MOUNTS_TABLE,
   partitionIndexSql,
   qualified,
-  summarizeNewRangesSql,
 } from "./ddl.ts";
 import type { MountSource, SilverBatch, SilverSnapshot, SnapshotChanges } from "./source.ts";
 
@@ -227,12 +226,12 @@ async function loadTable(client: pg.Client, schema: string, table: SilverTable, 
   return { method, rows, recreated: recreated.map((v) => `${v.schema}.${v.name}`) };
 }
 
-/** Builds the BRIN index on ingest_on if missing, and summarizes the ranges it has not summarized yet. */
-async function buildPartitionIndex(client: pg.Client, schema: string, table: SilverTable): Promise<void> {
-  const create = partitionIndexSql(table, schema);
-  const summarize = summarizeNewRangesSql(table, schema);
-  if (create) await client.query(create);
-  if (summarize) await client.query(summarize);
+/** Builds the BRIN index on ingest_on if missing (`create`), and summarizes the ranges it has not summarized yet (`summarize`). */
+async function buildPartitionIndex(client: pg.Client, schema: string, table: SilverTable, steps = { create: true, summarize: true }): Promise<void> {
+  const sql = partitionIndexSql(table, schema);
+  if (!sql) return;
+  if (steps.create) await client.query(sql.create);
+  if (steps.summarize) await client.query(sql.summarize);
 }
 
 async function recordMount(client: pg.Client, schema: string, table: SilverTable, snapshotId: string | null, rows: number): Promise<void> {
@@ -262,8 +261,7 @@ async function loadPartitions(
   await client.query("begin");
   try {
     // An index missing from an older mount is built once; then each day's delete reads its block ranges only.
-    const create = partitionIndexSql(table, schema);
-    if (create) await client.query(create);
+    await buildPartitionIndex(client, schema, table, { create: true, summarize: false });
     // A bitmap scan of the BRIN index: the block ranges of those days only, not the whole table.
     const deleted = (await client.query(`delete from ${target} where ingest_on = any($1::date[])`, [changes.partitions])).rowCount ?? 0;
     const rows = await copyInto(client, table, target, { ...snapshot, rowCount: changes.rows, batches: () => changes.batches() }, (n) =>
@@ -280,7 +278,7 @@ async function loadPartitions(
         "the previously mounted version is unchanged; the mounted table no longer matches its recorded row count: `lakehouse mount --force` reloads it whole",
       );
     }
-    await buildPartitionIndex(client, schema, table);
+    await buildPartitionIndex(client, schema, table, { create: false, summarize: true });
     await recordMount(client, schema, table, snapshot.snapshotId, total);
     await client.query("commit");
     await client.query(`analyze ${target}`);
