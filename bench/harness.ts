@@ -87,7 +87,10 @@ export async function measure(bench: Benchmark, scale: Scale, runs: number, log:
   try {
     for (let i = 1; i <= runs; i++) {
       const samples = await bench.run(scale, context);
-      for (const s of samples) byMetric.set(`${s.stage ?? bench.stage}\t${s.metric}`, [...(byMetric.get(`${s.stage ?? bench.stage}\t${s.metric}`) ?? []), s]);
+      for (const s of samples) {
+        const key = `${s.stage ?? bench.stage}\t${s.metric}`;
+        byMetric.set(key, [...(byMetric.get(key) ?? []), s]);
+      }
       log(`  ${bench.stage} run ${i}/${runs}: ${samples.map((s) => `${s.metric} ${format(s.value)} ${s.unit}`).join(", ")}`);
     }
   } finally {

@@ -2,8 +2,10 @@
  * Dataform's execution graph (`dataform run --dry-run --json`): the exact SQL a run would send, so the
  * benchmark can send the same statements straight to PostgreSQL, with no framework in between.
  */
+import * as fs from "node:fs";
 import type pg from "pg";
 import type { Environment } from "../../scripts/core/config.ts";
+import { fromRoot } from "../../scripts/core/paths.ts";
 import { writeCredentials } from "../../scripts/dataform/credentials.ts";
 import { dataform } from "../../scripts/dataform/runner.ts";
 
@@ -83,4 +85,16 @@ export async function runDirect(client: pg.Client, actions: PlannedAction[]): Pr
   }
   perAction.sort((a, b) => b.seconds - a.seconds);
   return { seconds: (performance.now() - started) / 1000, perAction, failedAssertions };
+}
+
+/** Seconds of a direct run's assertions (`assertions`), or of its other actions (tables, views, operations). */
+export function secondsOf(run: DirectRun, assertions: boolean): number {
+  return run.perAction.filter((a) => (a.type === "assertion") === assertions).reduce((n, a) => n + a.seconds, 0);
+}
+
+/** Writes a direct run's seconds per action to bench/out/<name>.json; returns its slowest `n` actions as text. */
+export function saveProfile(run: DirectRun, name: string, n = 6): string {
+  fs.mkdirSync(fromRoot("bench", "out"), { recursive: true });
+  fs.writeFileSync(fromRoot("bench", "out", `${name}.json`), `${JSON.stringify(run.perAction, null, 1)}\n`);
+  return run.perAction.slice(0, n).map((a) => `${a.name} ${a.seconds.toFixed(2)} s`).join(", ");
 }

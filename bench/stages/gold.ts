@@ -1,8 +1,6 @@
-import * as fs from "node:fs";
-import { fromRoot } from "../../scripts/core/paths.ts";
 import { withClient } from "../../scripts/stack/db.ts";
 import type { Benchmark } from "../harness.ts";
-import { dryRun, runDirect, type PlannedAction } from "../lib/dryrun.ts";
+import { dryRun, runDirect, saveProfile, secondsOf, type PlannedAction } from "../lib/dryrun.ts";
 import { duckdbGold } from "../lib/duckdb-gold.ts";
 import { landHistory, pipeline, prepareWarehouse, runGold, type Pipeline } from "../lib/pipeline.ts";
 
@@ -62,22 +60,19 @@ export const goldBench: Benchmark = {
     const duck = await duckdbGold(p.stack.env);
     await compareRowCounts(p, duck.rows);
     if (direct.failedAssertions.length > 0) log(`  direct run: ${direct.failedAssertions.length} assertions failed (${direct.failedAssertions.slice(0, 5).join(", ")}…)`);
-    const sum = (type: string) => direct.perAction.filter((a) => (type === "assertion" ? a.type === "assertion" : a.type !== "assertion")).reduce((n, a) => n + a.seconds, 0);
     const models = plan.filter((a) => a.type !== "assertion").length;
-    log(`  direct run, slowest actions: ${direct.perAction.slice(0, 6).map((a) => `${a.name} ${a.seconds.toFixed(2)} s`).join(", ")}`);
-    fs.mkdirSync(fromRoot("bench", "out"), { recursive: true });
-    fs.writeFileSync(fromRoot("bench", "out", "gold-profile.json"), `${JSON.stringify(direct.perAction, null, 1)}\n`);
+    log(`  direct run, slowest actions: ${saveProfile(direct, "gold-profile")}`);
     return [
       { metric: `lakehouse run --tags gold --full-refresh (${plan.length} actions), CLI wall`, value: run.seconds, unit: "s" },
       { metric: "same SQL sent straight to PostgreSQL", value: direct.seconds, unit: "s" },
       { metric: "dataform run / direct SQL (time ratio)", value: run.seconds / direct.seconds, unit: "×" },
       { metric: `DuckDB: the same ${Object.keys(duck.rows).length} models on the silver Parquet files`, value: duck.seconds, unit: "s" },
       { metric: "dataform run / DuckDB (time ratio, for reference)", value: run.seconds / duck.seconds, unit: "×" },
-      { metric: "direct SQL, tables and views only / DuckDB (time ratio, same work)", value: sum("model") / duck.seconds, unit: "×" },
+      { metric: "direct SQL, tables and views only / DuckDB (time ratio, same work)", value: secondsOf(direct, false) / duck.seconds, unit: "×" },
       { metric: "assertions failed in the Dataform run", value: run.failedAssertions.length, unit: "count" },
-      { metric: `direct: ${models} tables and views`, value: sum("model"), unit: "s" },
+      { metric: `direct: ${models} tables and views`, value: secondsOf(direct, false), unit: "s" },
       { metric: `direct: slowest action (${direct.perAction[0]?.name ?? "none"})`, value: direct.perAction[0]?.seconds ?? 0, unit: "s" },
-      { metric: `direct: ${plan.length - models} assertions`, value: sum("assertion"), unit: "s" },
+      { metric: `direct: ${plan.length - models} assertions`, value: secondsOf(direct, true), unit: "s" },
       ...(noNestLoop ? [{ metric: "diagnostic: same SQL with enable_nestloop = off", value: noNestLoop.seconds, unit: "s" }] : []),
     ];
   },

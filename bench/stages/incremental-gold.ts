@@ -1,8 +1,6 @@
-import * as fs from "node:fs";
-import { fromRoot } from "../../scripts/core/paths.ts";
 import { withClient } from "../../scripts/stack/db.ts";
 import type { Benchmark, Sample } from "../harness.ts";
-import { dryRun, runDirect } from "../lib/dryrun.ts";
+import { dryRun, runDirect, saveProfile, secondsOf } from "../lib/dryrun.ts";
 import { dayOf, landHistory, landSyntheticDay, pipeline, prepareWarehouse, runGold, type Pipeline } from "../lib/pipeline.ts";
 import { fullRebuild } from "./incremental.ts";
 
@@ -18,12 +16,10 @@ interface Context {
 async function profileIncrementalSql(p: Pipeline): Promise<void> {
   const plan = await dryRun(p.stack.env, ["--tags", "gold"]);
   const direct = await withClient(p.stack.env, "warehouse", (c) => runDirect(c, plan));
-  const sum = (assertions: boolean) => direct.perAction.filter((a) => (a.type === "assertion") === assertions).reduce((n, a) => n + a.seconds, 0);
-  fs.mkdirSync(fromRoot("bench", "out"), { recursive: true });
-  fs.writeFileSync(fromRoot("bench", "out", "incremental-gold-profile.json"), `${JSON.stringify(direct.perAction, null, 1)}\n`);
+  const slowest = saveProfile(direct, "incremental-gold-profile");
   log(
-    `  incremental gold profile (its SQL sent directly): tables and views ${sum(false).toFixed(1)} s, ${plan.filter((a) => a.type === "assertion").length} assertions ${sum(true).toFixed(1)} s; ` +
-      `slowest: ${direct.perAction.slice(0, 6).map((a) => `${a.name} ${a.seconds.toFixed(2)} s`).join(", ")}`,
+    `  incremental gold profile (its SQL sent directly): tables and views ${secondsOf(direct, false).toFixed(1)} s, ${plan.filter((a) => a.type === "assertion").length} assertions ${secondsOf(direct, true).toFixed(1)} s; ` +
+      `slowest: ${slowest}`,
   );
 }
 
