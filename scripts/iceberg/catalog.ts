@@ -4,8 +4,10 @@
  * `Catalog` is the interface (the Glue catalog implements it for production); `DirectoryCatalog` keeps the
  * pointer in the bucket next to the table, so it needs nothing but the Storage interface:
  *
- *   warehouse/silver/<table>/metadata/v{N}.metadata.json   metadata files (created once, never rewritten)
- *   warehouse/silver/<table>/metadata/v{N}.next            commit marker: "the metadata after vN is vM"
+ *   warehouse/silver/<table>/metadata/<NNNNN>-<uuid>.metadata.json   metadata file of version N (created
+ *                                                                     once, never rewritten; tables made
+ *                                                                     before this form have v<N>.metadata.json)
+ *   warehouse/silver/<table>/metadata/v{N}.next            commit marker: the file name of version N+1
  *   warehouse/silver/<table>/metadata/v0.next              the table's first metadata (creation)
  *   warehouse/silver/<table>/metadata/version-hint.text    N of the current metadata (a hint, Hadoop-style)
  *
@@ -16,6 +18,7 @@
 import type { Storage } from "../storage/types.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { keyOf, uriOf } from "./locations.ts";
+import { readMetadataFile } from "./metadata-json.ts";
 import type { TableMetadata } from "./types.ts";
 
 export interface LoadedTable {
@@ -56,14 +59,30 @@ export class CommitConflictError extends LakehouseError {
   }
 }
 
-const VERSION_FILE = /^v(\d+)\.metadata\.json$/;
+/** `v<N>.metadata.json` (file-system tables) and `<NNNNN>-<uuid>.metadata.json` (metastore tables), gzip too. */
+const VERSION_FILES = [/^v(\d+)(?:\.gz)?\.metadata\.json(?:\.gz)?$/, /^(\d+)-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?:\.gz)?\.metadata\.json(?:\.gz)?$/];
 
-/** N of a `…/v{N}.metadata.json` location (0 for null). */
-export function metadataVersion(location: string | null): number {
+/**
+ * N of a metadata file location in either form of the spec (0 for null: no table yet), or null for a file
+ * named otherwise (another catalog's own scheme).
+ */
+export function metadataVersion(location: string | null): number | null {
   if (location === null) return 0;
-  const match = VERSION_FILE.exec(location.slice(location.lastIndexOf("/") + 1));
-  if (!match) throw new LakehouseError("iceberg", `not a versioned metadata file name: ${location}`, { file: location });
-  return Number(match[1]);
+  const name = location.slice(location.lastIndexOf("/") + 1);
+  for (const pattern of VERSION_FILES) {
+    const match = pattern.exec(name);
+    if (match) return Number(match[1]);
+  }
+  return null;
+}
+
+/** {@link metadataVersion}, refusing a name without a version (the directory catalog needs one). */
+function requireVersion(location: string | null): number {
+  const version = metadataVersion(location);
+  if (version === null) {
+    throw new LakehouseError("iceberg", `not a versioned metadata file name: ${location}`, { file: location ?? undefined }, "metadata files are named <NNNNN>-<uuid>.metadata.json or v<N>.metadata.json");
+  }
+  return version;
 }
 
 export class DirectoryCatalog implements Catalog {
@@ -86,29 +105,39 @@ export class DirectoryCatalog implements Catalog {
     return `${this.metadataDir(name)}/v${version}.next`;
   }
 
+  /** The file name a marker points at (version N+1 after marker N), or null when it does not exist. */
+  private async markerTarget(name: string, version: number): Promise<string | null> {
+    const next = await this.storage.getIfExists(this.marker(name, version));
+    return next === null ? null : next.toString("utf8").trim();
+  }
+
   /** Follows the commit markers to the current version: [N, location] or null when not created. */
   private async current(name: string): Promise<{ version: number; location: string } | null> {
     const hint = await this.storage.getIfExists(`${this.metadataDir(name)}/version-hint.text`);
     let version = hint ? Number(hint.toString("utf8").trim()) : 0;
     if (!Number.isInteger(version) || version < 0) version = 0;
-    // A hint is only written after its version committed, but it may be missing or behind.
-    if (version > 0 && !(await this.storage.exists(`${this.metadataDir(name)}/v${version}.metadata.json`))) version = 0;
+    // A hint is only written after its version committed, but it may be missing or behind: the marker
+    // before it names its file; without that marker, start from the creation marker.
+    let file = version > 0 ? await this.markerTarget(name, version - 1) : null;
+    if (file === null || metadataVersion(file) !== version) {
+      version = 0;
+      file = null;
+    }
     for (let steps = 0; ; steps++) {
-      const next = await this.storage.getIfExists(this.marker(name, version));
+      const next = await this.markerTarget(name, version);
       if (next === null) break;
-      const file = next.toString("utf8").trim();
-      version = metadataVersion(file);
+      file = next;
+      version = requireVersion(file);
       if (steps > 1_000_000) throw new LakehouseError("iceberg", `commit markers of ${name} form a cycle`);
     }
-    if (version === 0) return null;
-    return { version, location: uriOf(this.storage, `${this.metadataDir(name)}/v${version}.metadata.json`) };
+    if (version === 0 || file === null) return null;
+    return { version, location: uriOf(this.storage, `${this.metadataDir(name)}/${file}`) };
   }
 
   async loadTable(name: string): Promise<LoadedTable | null> {
     const current = await this.current(name);
     if (!current) return null;
-    const bytes = await this.storage.get(keyOf(this.storage, current.location));
-    return { metadataLocation: current.location, metadata: JSON.parse(bytes.toString("utf8")) as TableMetadata };
+    return { metadataLocation: current.location, metadata: await readMetadataFile(this.storage, current.location) };
   }
 
   async commitTable(name: string, expectedMetadataLocation: string | null, newMetadataLocation: string): Promise<void> {
@@ -120,9 +149,13 @@ export class DirectoryCatalog implements Catalog {
     const current = await this.current(name);
     const actual = current?.location ?? null;
     if (actual !== expectedMetadataLocation) throw new CommitConflictError(name, expectedMetadataLocation, actual);
-    const expectedVersion = metadataVersion(expectedMetadataLocation);
-    const newVersion = metadataVersion(newMetadataLocation);
-    const won = await this.storage.putIfAbsent(this.marker(name, expectedVersion), `v${newVersion}.metadata.json\n`);
+    const expectedVersion = requireVersion(expectedMetadataLocation);
+    const newVersion = requireVersion(newMetadataLocation);
+    if (newVersion !== expectedVersion + 1) {
+      throw new LakehouseError("iceberg", `new metadata ${newMetadataLocation} is version ${newVersion}, expected ${expectedVersion + 1}`, { file: newMetadataLocation });
+    }
+    const fileName = newKey.slice(newKey.lastIndexOf("/") + 1);
+    const won = await this.storage.putIfAbsent(this.marker(name, expectedVersion), `${fileName}\n`);
     if (!won) throw new CommitConflictError(name, expectedMetadataLocation, (await this.current(name))?.location ?? null);
     // The hint only speeds up the next load; a failure here does not undo the commit.
     await this.storage.put(`${dir}/version-hint.text`, `${newVersion}\n`).catch(() => undefined);

@@ -40,6 +40,9 @@
  *   });
  * A crash anywhere leaves the table at its last snapshot; `vacuum` removes what the crash left behind.
  *
+ * Snapshot ids are bigint (64-bit longs, exact); metadata JSON is read and written with parseMetadata /
+ * stringifyMetadata (never JSON.parse). Metadata files are named <NNNNN>-<uuid>.metadata.json.
+ *
  * Rows are objects keyed by column name with the in-memory types of scripts/silver/tables.ts: string,
  * int/double → number, boolean, long → bigint, date → days since 1970-01-01, timestamp → bigint µs (UTC).
  */
@@ -50,6 +53,8 @@ export { appendFiles, createTable, loadTableOrFail, replacePartitions, type Comm
 export { currentSchema, currentSnapshot, partitionTags, snapshotById, PARTITION_COLUMN, PARTITION_FIELD_ID } from "./metadata.ts";
 export { batchRows, readBatches, readDataFile, readRows, snapshotFiles, type ReadOptions } from "./reader.ts";
 export { readManifest, readManifestList } from "./manifests.ts";
+export { parseMetadata, readMetadataFile, stringifyMetadata } from "./metadata-json.ts";
 export { vacuum, type VacuumResult } from "./vacuum.ts";
 export { formatDate, parseDate } from "./values.ts";
+export { NO_SNAPSHOT } from "./types.ts";
 export type { DataFile, IcebergField, LiveDataFile, ManifestEntry, ManifestFile, Row, Snapshot, SnapshotSummary, TableMetadata } from "./types.ts";

@@ -17,8 +17,9 @@ export function keyOf(storage: Storage, uri: string): string {
   return uri.slice(base.length);
 }
 
+/** A new metadata file of version N: `<NNNNN>-<uuid>.metadata.json` (spec "Metastore Tables"; Java's form). */
 export function metadataKey(tableKey: string, version: number): string {
-  return `${tableKey}/metadata/v${version}.metadata.json`;
+  return `${tableKey}/metadata/${String(version).padStart(5, "0")}-${randomUUID()}.metadata.json`;
 }
 
 export function dataFileKey(tableKey: string, partitionPath: string | null): string {
@@ -30,6 +31,6 @@ export function manifestKey(tableKey: string, commitId: string, n: number): stri
   return `${tableKey}/metadata/${commitId}-m${n}.avro`;
 }
 
-export function manifestListKey(tableKey: string, snapshotId: number, commitId: string): string {
+export function manifestListKey(tableKey: string, snapshotId: bigint, commitId: string): string {
   return `${tableKey}/metadata/snap-${snapshotId}-1-${commitId}.avro`;
 }

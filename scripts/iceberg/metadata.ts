@@ -2,10 +2,11 @@
  * Table metadata JSON v2: building a new table's metadata from a declared silver table, and deriving the
  * next metadata from a new snapshot. Pure functions (no I/O).
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { SilverTable } from "../silver/tables.ts";
 import { LakehouseError } from "../core/errors.ts";
-import type { IcebergField, IcebergSchema, Snapshot, TableMetadata } from "./types.ts";
+import { writerPartitionField } from "./partitioning.ts";
+import { NO_SNAPSHOT, type IcebergField, type IcebergSchema, type Snapshot, type TableMetadata } from "./types.ts";
 
 export const PARTITION_COLUMN = "ingest_on";
 /** Iceberg's first partition field id. */
@@ -37,7 +38,7 @@ export function newTableMetadata(table: SilverTable, location: string, propertie
     "default-spec-id": 0,
     "last-partition-id": PARTITION_FIELD_ID,
     properties: { "write.format.default": "parquet", "write.parquet.compression-codec": "snappy", ...properties },
-    "current-snapshot-id": -1,
+    "current-snapshot-id": NO_SNAPSHOT,
     snapshots: [],
     "snapshot-log": [],
     "metadata-log": [],
@@ -53,35 +54,44 @@ export function currentSchema(metadata: TableMetadata): IcebergSchema {
   return schema;
 }
 
-/** The source column of the default spec's identity partition field. */
-export function partitionColumn(metadata: TableMetadata): IcebergField {
-  const spec = metadata["partition-specs"].find((s) => s["spec-id"] === metadata["default-spec-id"]);
-  const field = spec?.fields[0];
-  const column = field && currentSchema(metadata).fields.find((f) => f.id === field["source-id"]);
-  if (!column) throw new LakehouseError("iceberg", "the table's partition spec has no identity source column");
+/**
+ * The column the silver writer partitions rows by (the source of an identity(date) default spec), or null
+ * for an unpartitioned table; any other spec is refused with a clear error (writerPartitionField).
+ */
+export function partitionColumn(metadata: TableMetadata): IcebergField | null {
+  const field = writerPartitionField(metadata);
+  if (!field) return null;
+  const column = currentSchema(metadata).fields.find((f) => f.id === field["source-id"]);
+  if (!column) throw new LakehouseError("iceberg", `partition source column ${field["source-id"]} is not in the current schema`, { file: metadata.location, field: field.name });
   return column;
 }
 
-export function snapshotById(metadata: TableMetadata, snapshotId: number): Snapshot {
+export function snapshotById(metadata: TableMetadata, snapshotId: bigint): Snapshot {
   const snapshot = metadata.snapshots.find((s) => s["snapshot-id"] === snapshotId);
-  if (!snapshot) throw new LakehouseError("iceberg", `snapshot ${snapshotId} not found in the table metadata`);
+  if (!snapshot) throw new LakehouseError("iceberg", `snapshot ${snapshotId} not found in the table metadata`, { file: metadata.location, field: "snapshots" }, "list the table's snapshots with `lakehouse iceberg snapshots`");
   return snapshot;
 }
 
+/** The snapshot of branch main (spec: current-snapshot-id), or null when the table has none. */
 export function currentSnapshot(metadata: TableMetadata): Snapshot | null {
-  const id = metadata["current-snapshot-id"];
-  return id === -1 || id === null || id === undefined ? null : snapshotById(metadata, id);
+  const id = metadata.refs?.main?.["snapshot-id"] ?? metadata["current-snapshot-id"];
+  return id === NO_SNAPSHOT ? null : snapshotById(metadata, id);
 }
 
-/** A fresh snapshot id: positive and below 2^53 so JSON and Avro (long as JS number) keep it exact. */
-export function newSnapshotId(): number {
-  return Math.floor(Math.random() * (Number.MAX_SAFE_INTEGER - 1)) + 1;
+/** A fresh snapshot id: a random positive 63-bit long (as Java Iceberg's), never one of `taken`. */
+export function newSnapshotId(taken: Iterable<bigint> = []): bigint {
+  const used = new Set(taken);
+  for (;;) {
+    const id = BigInt.asUintN(63, randomBytes(8).readBigUInt64LE(0));
+    if (id !== 0n && !used.has(id)) return id;
+  }
 }
 
 /**
  * The metadata after committing `snapshot` on top of `base` (stored at `baseLocation`, null for a table
  * being created): snapshot appended and made current on branch main, logs extended, properties merged
- * (a property set to "" is removed).
+ * (a property set to "" is removed). Everything else of `base` is kept as it was (other refs with their
+ * retention settings, schemas, specs, sort orders, statistics, fields this library does not know).
  */
 export function withSnapshot(
   base: TableMetadata,
@@ -105,7 +115,7 @@ export function withSnapshot(
     "metadata-log": baseLocation
       ? [...base["metadata-log"], { "timestamp-ms": base["last-updated-ms"], "metadata-file": baseLocation }]
       : base["metadata-log"],
-    refs: { ...base.refs, main: { "snapshot-id": snapshot["snapshot-id"], type: "branch" } },
+    refs: { ...base.refs, main: { ...base.refs.main, "snapshot-id": snapshot["snapshot-id"], type: "branch" } },
   };
 }
 

@@ -11,19 +11,19 @@ import type { Storage } from "../storage/types.ts";
 import { keyOf } from "./locations.ts";
 import { readManifest, readManifestList } from "./manifests.ts";
 import { currentSchema, currentSnapshot, snapshotById } from "./metadata.ts";
+import { partitionDate, specById } from "./partitioning.ts";
 import { STATUS_DELETED, type IcebergField, type LiveDataFile, type Row, type Snapshot, type TableMetadata } from "./types.ts";
-import { formatDate } from "./values.ts";
 
 export interface ReadOptions {
   /** A snapshot other than the current one. */
-  snapshotId?: number;
+  snapshotId?: bigint;
   /** Only these `ingest_on` partitions (`YYYY-MM-DD`). */
   partitions?: string[];
   /** Rows per Arrow batch (default 65,536). */
   batchSize?: number;
 }
 
-function pickSnapshot(metadata: TableMetadata, snapshotId?: number): Snapshot | null {
+function pickSnapshot(metadata: TableMetadata, snapshotId?: bigint): Snapshot | null {
   return snapshotId === undefined ? currentSnapshot(metadata) : snapshotById(metadata, snapshotId);
 }
 
@@ -38,12 +38,14 @@ export async function snapshotFiles(storage: Storage, metadata: TableMetadata, o
     for (const entry of await readManifest(storage, manifest)) {
       if (entry.status === STATUS_DELETED) continue;
       const f = entry.data_file;
-      const partition = f.partition.ingest_on === null ? null : formatDate(f.partition.ingest_on);
+      const partition = partitionDate(specById(metadata, manifest.partition_spec_id, manifest.manifest_path), metadata, f.partition);
       if (wanted && (partition === null || !wanted.has(partition))) continue;
       out.push({
         key: keyOf(storage, f.file_path),
         path: f.file_path,
         partition,
+        partitionValues: f.partition,
+        partitionSpecId: manifest.partition_spec_id,
         recordCount: f.record_count,
         sizeBytes: f.file_size_in_bytes,
         sequenceNumber: entry.sequence_number ?? manifest.sequence_number,

@@ -1,6 +1,8 @@
 /**
- * Iceberg v2 table metadata as stored in `metadata/v{N}.metadata.json`, and the manifest records
- * (field names as in the Iceberg spec). Only what this project writes and reads.
+ * Iceberg v2 table metadata as stored in `metadata/<NNNNN>-<uuid>.metadata.json`, and the manifest records
+ * (field names as in the Iceberg spec). Snapshot ids are `bigint` everywhere (64-bit longs: Java and
+ * PyIceberg write ids above 2^53); sequence numbers, counts and sizes are numbers (checked to be exact).
+ * Fields this project does not use are kept as read (metadata JSON is rewritten from the parsed object).
  */
 import type { SilverType } from "../silver/tables.ts";
 
@@ -20,7 +22,8 @@ export interface IcebergSchema {
 
 export interface PartitionField {
   name: string;
-  transform: "identity";
+  /** `identity`, `day`, `bucket[16]`, … (the silver writer writes identity only). */
+  transform: string;
   "source-id": number;
   "field-id": number;
 }
@@ -36,13 +39,22 @@ export interface SnapshotSummary {
 }
 
 export interface Snapshot {
-  "snapshot-id": number;
-  "parent-snapshot-id"?: number;
+  "snapshot-id": bigint;
+  "parent-snapshot-id"?: bigint | null;
   "sequence-number": number;
   "timestamp-ms": number;
   "manifest-list": string;
   summary: SnapshotSummary;
-  "schema-id": number;
+  /** Optional in the spec (older writers omit it). */
+  "schema-id"?: number;
+}
+
+export interface SnapshotRef {
+  "snapshot-id": bigint;
+  type: "branch" | "tag";
+  "max-ref-age-ms"?: number;
+  "max-snapshot-age-ms"?: number;
+  "min-snapshots-to-keep"?: number;
 }
 
 export interface TableMetadata {
@@ -58,22 +70,34 @@ export interface TableMetadata {
   "default-spec-id": number;
   "last-partition-id": number;
   properties: Record<string, string>;
-  "current-snapshot-id": number;
+  /** -1 when the table has no snapshot (what a missing or null value is read as). */
+  "current-snapshot-id": bigint;
   snapshots: Snapshot[];
-  "snapshot-log": { "timestamp-ms": number; "snapshot-id": number }[];
+  "snapshot-log": { "timestamp-ms": number; "snapshot-id": bigint }[];
   "metadata-log": { "timestamp-ms": number; "metadata-file": string }[];
   "sort-orders": { "order-id": number; fields: unknown[] }[];
   "default-sort-order-id": number;
-  refs: Record<string, { "snapshot-id": number; type: "branch" | "tag" }>;
+  refs: Record<string, SnapshotRef>;
 }
 
-/** A data file as recorded in a manifest (`data_file`, field 2 of manifest_entry). */
+export const NO_SNAPSHOT = -1n;
+
+export const CONTENT_DATA = 0;
+export const CONTENT_POSITION_DELETES = 1;
+export const CONTENT_EQUALITY_DELETES = 2;
+
+/** A partition tuple value as decoded from Avro (date → days, long → bigint, …). */
+export type PartitionValue = string | number | bigint | boolean | Buffer | null;
+
+/** A data or delete file as recorded in a manifest (`data_file`, field 2 of manifest_entry). */
 export interface DataFile {
-  content: 0;
+  /** 0 data, 1 position deletes, 2 equality deletes. */
+  content: 0 | 1 | 2;
   file_path: string;
-  file_format: "PARQUET";
-  /** Partition tuple: `ingest_on` as days since 1970-01-01 (null when the table is unpartitioned). */
-  partition: { ingest_on: number | null };
+  /** `PARQUET` (what this project writes), `AVRO` or `ORC` (case as written). */
+  file_format: string;
+  /** Partition tuple by partition field name (`{ ingest_on: days }` for the silver tables; `{}` unpartitioned). */
+  partition: Record<string, PartitionValue>;
   record_count: number;
   file_size_in_bytes: number;
   column_sizes: { key: number; value: number }[] | null;
@@ -94,7 +118,7 @@ export const STATUS_DELETED = 2;
 
 export interface ManifestEntry {
   status: 0 | 1 | 2;
-  snapshot_id: number | null;
+  snapshot_id: bigint | null;
   sequence_number: number | null;
   file_sequence_number: number | null;
   data_file: DataFile;
@@ -105,10 +129,11 @@ export interface ManifestFile {
   manifest_path: string;
   manifest_length: number;
   partition_spec_id: number;
+  /** 0 data, 1 deletes. */
   content: 0 | 1;
   sequence_number: number;
   min_sequence_number: number;
-  added_snapshot_id: number;
+  added_snapshot_id: bigint;
   added_files_count: number;
   existing_files_count: number;
   deleted_files_count: number;
@@ -123,8 +148,11 @@ export interface ManifestFile {
 export interface LiveDataFile {
   key: string;
   path: string;
-  /** `ingest_on` as YYYY-MM-DD (null when unpartitioned). */
+  /** The date of an identity(date) partition as YYYY-MM-DD (`ingest_on` of the silver tables), else null. */
   partition: string | null;
+  /** The partition tuple as recorded (any spec). */
+  partitionValues: Record<string, PartitionValue>;
+  partitionSpecId: number;
   recordCount: number;
   sizeBytes: number;
   sequenceNumber: number;

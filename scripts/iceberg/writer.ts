@@ -9,6 +9,7 @@ import { LakehouseError } from "../core/errors.ts";
 import { ParquetFileWriter, type WrittenParquet } from "./parquet.ts";
 import { dataFileKey, keyOf, uriOf } from "./locations.ts";
 import { currentSchema, partitionColumn } from "./metadata.ts";
+import { writerPartitionField } from "./partitioning.ts";
 import type { DataFile, IcebergField, Row, TableMetadata } from "./types.ts";
 import { encodeValue, formatDate } from "./values.ts";
 
@@ -22,6 +23,8 @@ export interface DataFileWriterOptions {
 export class DataFileWriter {
   private readonly fields: IcebergField[];
   private readonly partitionField: IcebergField | null;
+  /** Name of the partition field in the spec (the tuple key), null when unpartitioned. */
+  private readonly partitionName: string | null;
   private readonly open = new Map<number | null, ParquetFileWriter>();
   private readonly done: DataFile[] = [];
   private readonly tableKey: string;
@@ -36,6 +39,7 @@ export class DataFileWriter {
   ) {
     this.fields = currentSchema(metadata).fields;
     this.partitionField = partitionColumn(metadata);
+    this.partitionName = writerPartitionField(metadata)?.name ?? null;
     this.tableKey = keyOf(storage, metadata.location);
     this.rowGroupRows = options.rowGroupRows ?? 65_536;
     this.fileRows = Math.max(options.fileRows ?? 1_000_000, 1);
@@ -89,7 +93,7 @@ export class DataFileWriter {
 
   private async finish(file: ParquetFileWriter, partition: number | null): Promise<void> {
     const written = await file.close();
-    if (written) this.done.push(dataFileOf(this.storage, written, this.fields, partition));
+    if (written) this.done.push(dataFileOf(this.storage, written, this.fields, this.partitionName === null ? {} : { [this.partitionName]: partition }));
   }
 
   /** Closes every open file and returns the data files written (not yet part of any snapshot). */
@@ -110,8 +114,11 @@ export class DataFileWriter {
   }
 }
 
-/** The manifest record of a written file: counts, null/NaN counts and lower/upper bounds per column. */
-export function dataFileOf(storage: Storage, written: WrittenParquet, fields: IcebergField[], partition: number | null): DataFile {
+/**
+ * The manifest record of a written file: counts, null/NaN counts and lower/upper bounds per column (spec
+ * Appendix D single-value serialization; a column of only nulls or only NaNs has no bounds).
+ */
+export function dataFileOf(storage: Storage, written: WrittenParquet, fields: IcebergField[], partition: Record<string, number | null>): DataFile {
   const valueCounts: { key: number; value: number }[] = [];
   const nullCounts: { key: number; value: number }[] = [];
   const nanCounts: { key: number; value: number }[] = [];
@@ -129,7 +136,7 @@ export function dataFileOf(storage: Storage, written: WrittenParquet, fields: Ic
     content: 0,
     file_path: uriOf(storage, written.key),
     file_format: "PARQUET",
-    partition: { ingest_on: partition },
+    partition,
     record_count: written.recordCount,
     file_size_in_bytes: written.sizeBytes,
     column_sizes: null,

@@ -14,7 +14,8 @@ import {
 import type { Environment } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { CommitConflictError, type Catalog, type LoadedTable } from "../iceberg/catalog.ts";
-import { keyOf, uriOf } from "../iceberg/locations.ts";
+import { uriOf } from "../iceberg/locations.ts";
+import { readMetadataFile } from "../iceberg/metadata-json.ts";
 import type { IcebergField, TableMetadata } from "../iceberg/types.ts";
 import { registerSilverCatalog, SILVER_ROOT } from "../silver/catalog.ts";
 import type { Storage } from "../storage/types.ts";
@@ -155,9 +156,9 @@ export class GlueCatalog implements Catalog {
     return location;
   }
 
-  private async readMetadata(location: string): Promise<TableMetadata> {
-    const bytes = await this.storage.get(keyOf(this.storage, location));
-    return JSON.parse(bytes.toString("utf8")) as TableMetadata;
+  /** The metadata file, 64-bit ids exact (whichever engine wrote it). */
+  private readMetadata(location: string): Promise<TableMetadata> {
+    return readMetadataFile(this.storage, location);
   }
 
   async loadTable(name: string): Promise<LoadedTable | null> {

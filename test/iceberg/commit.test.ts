@@ -51,7 +51,7 @@ async function replace(b: Bucket, day: string, rows: number, tag: string, option
 }
 
 /** Rows per partition and per song_name tag prefix, read through the current snapshot; checks the summary totals. */
-async function contents(b: Bucket): Promise<{ rows: number; byDay: Record<string, number>; tags: Record<string, number>; snapshotId: number | null }> {
+async function contents(b: Bucket): Promise<{ rows: number; byDay: Record<string, number>; tags: Record<string, number>; snapshotId: bigint | null }> {
   const loaded = (await b.catalog.loadTable(ITEMS.name))!;
   const byDay: Record<string, number> = {};
   const tags: Record<string, number> = {};
@@ -223,14 +223,16 @@ describe("crash safety", () => {
   it("an orphan metadata file from a crashed writer does not block later commits", async () => {
     const b = await newTable();
     await append(b, "2026-11-01", 4);
-    // a crashed writer left v3.metadata.json without ever swapping the pointer
-    await b.storage.put("warehouse/silver/session_items/metadata/v3.metadata.json", "{}");
+    // a crashed writer left a metadata file of version 3 without ever swapping the pointer
+    const orphan = "warehouse/silver/session_items/metadata/00003-0b5e3f7c-1d2a-4c9e-8f00-5a6b7c8d9e0f.metadata.json";
+    await b.storage.put(orphan, "{}");
     const result = await append(b, "2026-11-02", 4);
-    expect(result.metadataLocation.endsWith("/v4.metadata.json")).toBe(true);
+    expect(result.metadataLocation).toMatch(/\/00003-[0-9a-f-]{36}\.metadata\.json$/);
+    expect(result.metadataLocation.endsWith(orphan)).toBe(false);
     expect((await contents(b)).rows).toBe(8);
     // a fresh catalog object (another process) sees the same table from the markers
     const fresh = new DirectoryCatalog(new LocalStorage(b.storage.root));
     expect((await fresh.loadTable(ITEMS.name))!.metadataLocation).toBe(result.metadataLocation);
-    expect((await vacuum(b.storage, b.catalog, ITEMS.name)).deleted).toEqual(["warehouse/silver/session_items/metadata/v3.metadata.json"]);
+    expect((await vacuum(b.storage, b.catalog, ITEMS.name)).deleted).toEqual([orphan]);
   });
 });

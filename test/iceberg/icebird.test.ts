@@ -1,7 +1,8 @@
 /**
  * End to end through an independent Iceberg reader: icebird (its own metadata, Avro and Parquet code via
- * hyparquet) reads our table over HTTP from a loopback server on the bucket directory, following
- * version-hint.text → metadata → manifest list → manifests → data files.
+ * hyparquet) reads our table over HTTP from a loopback server on the bucket directory, following the
+ * catalog's metadata file (named `<NNNNN>-<uuid>.metadata.json`, as a metastore catalog hands it to a
+ * reader) → manifest list → manifests → data files.
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -66,8 +67,10 @@ afterAll(async () => {
 
 describe("icebird reads the table end to end", () => {
   it("sees exactly the current snapshot's rows with their values", async () => {
-    const { metadata } = (await catalog.loadTable(ITEMS.name))!;
-    const rows = await icebergRead({ tableUrl: metadata.location });
+    const { metadata, metadataLocation } = (await catalog.loadTable(ITEMS.name))!;
+    const metadataFileName = metadataLocation.slice(metadataLocation.lastIndexOf("/") + 1);
+    expect(metadataFileName).toMatch(/^00003-[0-9a-f-]{36}\.metadata\.json$/);
+    const rows = await icebergRead({ tableUrl: metadata.location, metadataFileName });
     expect(rows).toHaveLength(170);
     const tags = new Map<string, number>();
     for (const row of rows) {

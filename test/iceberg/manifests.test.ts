@@ -79,8 +79,10 @@ describe("manifests and metadata", () => {
     expect(m["current-snapshot-id"]).toBe(second["snapshot-id"]);
     expect(m.refs).toEqual({ main: { "snapshot-id": second["snapshot-id"], type: "branch" } });
     expect(m["snapshot-log"].map((s) => s["snapshot-id"])).toEqual([first["snapshot-id"], second["snapshot-id"]]);
-    expect(m["metadata-log"].map((e) => e["metadata-file"].split("/").pop())).toEqual(["v1.metadata.json", "v2.metadata.json"]);
-    expect(table.metadataLocation.endsWith("/metadata/v3.metadata.json")).toBe(true);
+    // spec "Metastore Tables": <NNNNN>-<uuid>.metadata.json, N one more than the base's
+    const names = [...m["metadata-log"].map((e) => e["metadata-file"]), table.metadataLocation].map((f) => f.split("/").pop());
+    expect(names).toEqual([expect.stringMatching(/^00001-[0-9a-f-]{36}\.metadata\.json$/), expect.stringMatching(/^00002-[0-9a-f-]{36}\.metadata\.json$/), expect.stringMatching(/^00003-[0-9a-f-]{36}\.metadata\.json$/)]);
+    expect(table.metadataLocation.startsWith(`${m.location}/metadata/`)).toBe(true);
     expect(second.summary).toMatchObject({
       operation: "overwrite",
       "added-data-files": "1",

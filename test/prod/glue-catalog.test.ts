@@ -27,6 +27,11 @@ import { silverTable } from "../../scripts/silver/tables.ts";
 import { LocalStorage } from "../../scripts/storage/local.ts";
 import type { Storage } from "../../scripts/storage/types.ts";
 import { GlueCatalog, glueColumns } from "../../scripts/prod/glue-catalog.ts";
+import { readMetadataFile, stringifyMetadata } from "../../scripts/iceberg/metadata-json.ts";
+import { newTableMetadata } from "../../scripts/iceberg/metadata.ts";
+
+/** A metadata file name of version `n` (spec "Metastore Tables": `<NNNNN>-<uuid>.metadata.json`). */
+const version = (n: number) => new RegExp(`/${String(n).padStart(5, "0")}-[0-9a-f-]{36}\\.metadata\\.json$`);
 
 /**
  * The Glue catalog against the Glue API mocked at the SDK client level (aws-sdk-client-mock): every test
@@ -115,7 +120,8 @@ describe("glue catalog (Glue mocked at SDK client level)", () => {
     const created = await createTable(storage, catalog, songs);
 
     const location = created.metadataLocation;
-    expect(location).toBe(`${storage.location.replace(/\/$/, "")}/warehouse/silver/songs/metadata/v1.metadata.json`);
+    expect(location.startsWith(`${storage.location.replace(/\/$/, "")}/warehouse/silver/songs/metadata/`)).toBe(true);
+    expect(location).toMatch(version(1));
     expect(requests(mock)).toEqual([
       ["GetTableCommand", { DatabaseName: DB, Name: "songs" }],
       ["GetDatabaseCommand", { Name: DB }],
@@ -161,8 +167,9 @@ describe("glue catalog (Glue mocked at SDK client level)", () => {
     expect(result.attempts).toBe(1);
     const v1 = created.metadataLocation;
     const v2 = result.metadataLocation;
-    expect(v2).toMatch(/\/warehouse\/silver\/users\/metadata\/v2\.metadata\.json$/);
-    const newMetadata = JSON.parse((await storage.get("warehouse/silver/users/metadata/v2.metadata.json")).toString("utf8"));
+    expect(v2).toMatch(/\/warehouse\/silver\/users\/metadata\/00002-/);
+    expect(v2).toMatch(version(2));
+    const newMetadata = await readMetadataFile(storage, v2);
     expect(requests(mock)).toEqual([
       // the writer loads the table …
       ["GetTableCommand", { DatabaseName: DB, Name: "users" }],
@@ -194,12 +201,12 @@ describe("glue catalog (Glue mocked at SDK client level)", () => {
     await appendFiles(storage, catalog, "sessions", []);
     mock.resetHistory();
 
-    const v3 = "warehouse/silver/sessions/metadata/v3.metadata.json";
-    await storage.put(v3, JSON.stringify(created.metadata));
+    const v3 = "warehouse/silver/sessions/metadata/00003-6f1c1d9e-0a4b-4c11-9d55-2b7e8a0c3f41.metadata.json";
+    await storage.put(v3, stringifyMetadata(created.metadata));
     const error = await catalog.commitTable("sessions", created.metadataLocation, `${storage.location.replace(/\/$/, "")}/${v3}`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommitConflictError);
     expect((error as CommitConflictError).expected).toBe(created.metadataLocation);
-    expect((error as CommitConflictError).actual).toMatch(/v2\.metadata\.json$/);
+    expect((error as CommitConflictError).actual).toMatch(version(2));
     expect(requests(mock).map(([name]) => name)).toEqual(["GetTableCommand"]);
   });
 
@@ -219,18 +226,18 @@ describe("glue catalog (Glue mocked at SDK client level)", () => {
 
     const result = await appendFiles(storage, catalog, "session_items", [], { summary: { writer: "test" } });
     expect(result.attempts).toBe(2);
-    expect(result.metadataLocation).toMatch(/v4\.metadata\.json$/);
+    expect(result.metadataLocation).toMatch(version(3));
 
     const updates = mock.commandCalls(UpdateTableCommand).map((c) => c.args[0].input);
-    const base = `${storage.location.replace(/\/$/, "")}/warehouse/silver/session_items/metadata`;
-    expect(updates.map((u) => ({ VersionId: u.VersionId, location: u.TableInput!.Parameters!.metadata_location, previous: u.TableInput!.Parameters!.previous_metadata_location }))).toEqual([
-      // 1. the test writer, at version 1: arrives second …
-      { VersionId: "1", location: `${base}/v2.metadata.json`, previous: `${base}/v1.metadata.json` },
-      // 2. … the other writer's commit, also read at version 1, wins (v2 was taken, so it wrote v3)
-      { VersionId: "1", location: `${base}/v3.metadata.json`, previous: `${base}/v1.metadata.json` },
-      // 3. the test writer's retry on the new base, at version 2
-      { VersionId: "2", location: `${base}/v4.metadata.json`, previous: `${base}/v3.metadata.json` },
-    ]);
+    const [mine, theirs, retry] = updates.map((u) => ({ VersionId: u.VersionId, location: u.TableInput!.Parameters!.metadata_location!, previous: u.TableInput!.Parameters!.previous_metadata_location! }));
+    expect(updates).toHaveLength(3);
+    // 1. the test writer, at version 1: arrives second …
+    expect(mine).toEqual({ VersionId: "1", location: expect.stringMatching(version(2)), previous: expect.stringMatching(version(1)) });
+    // 2. … the other writer's commit, also read at version 1, wins (its own file of version 2)
+    expect(theirs).toEqual({ VersionId: "1", location: expect.stringMatching(version(2)), previous: mine.previous });
+    expect(theirs.location).not.toBe(mine.location);
+    // 3. the test writer's retry on the new base, at version 2
+    expect(retry).toEqual({ VersionId: "2", location: result.metadataLocation, previous: theirs.location });
     // The retry's metadata sits on top of the other writer's snapshot: nothing was lost.
     const final = await catalog.loadTable("session_items");
     const writers = final!.metadata.snapshots.map((s) => s.summary.writer);
@@ -247,7 +254,7 @@ describe("glue catalog (Glue mocked at SDK client level)", () => {
       TableType: "EXTERNAL_TABLE",
       Parameters: { table_type: "ICEBERG", metadata_location: "s3://elsewhere/v1.metadata.json" },
     });
-    await storage.put("warehouse/silver/songs/metadata/v1.metadata.json", JSON.stringify({ location: "x", schemas: [], "current-schema-id": 0 }));
+    await storage.put("warehouse/silver/songs/metadata/v1.metadata.json", stringifyMetadata(newTableMetadata(silverTable("songs"), `${storage.location}/warehouse/silver/songs`)));
     const error = await catalog.commitTable("songs", null, `${storage.location.replace(/\/$/, "")}/warehouse/silver/songs/metadata/v1.metadata.json`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommitConflictError);
     expect((error as CommitConflictError).actual).toBe("s3://elsewhere/v1.metadata.json");
@@ -303,9 +310,10 @@ describe("glue catalog over S3 (Glue mocked at SDK client level; S3 is the loopb
     const glueTable = tables.get("session_items")!;
     expect(glueTable.Parameters).toEqual({
       table_type: "ICEBERG",
-      metadata_location: "s3://deftunes-lakehouse/lake/warehouse/silver/session_items/metadata/v2.metadata.json",
-      previous_metadata_location: "s3://deftunes-lakehouse/lake/warehouse/silver/session_items/metadata/v1.metadata.json",
+      metadata_location: expect.stringMatching(/^s3:\/\/deftunes-lakehouse\/lake\/warehouse\/silver\/session_items\/metadata\/00002-[0-9a-f-]{36}\.metadata\.json$/),
+      previous_metadata_location: created.metadataLocation,
     });
+    expect(created.metadataLocation).toMatch(/^s3:\/\/deftunes-lakehouse\/lake\/warehouse\/silver\/session_items\/metadata\/00001-[0-9a-f-]{36}\.metadata\.json$/);
     expect(glueTable.StorageDescriptor?.Location).toBe("s3://deftunes-lakehouse/lake/warehouse/silver/session_items");
     expect(result.metadataLocation).toBe(glueTable.Parameters!.metadata_location);
 

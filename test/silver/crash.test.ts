@@ -30,7 +30,7 @@ function crashAt(point: string): void {
   expect(child.stdout).not.toContain("finished");
 }
 
-async function snapshotOf(table: string): Promise<number | null> {
+async function snapshotOf(table: string): Promise<bigint | null> {
   const loaded = await silver.catalog.loadTable(table);
   return loaded ? (currentSnapshot(loaded.metadata)?.["snapshot-id"] ?? null) : null;
 }
