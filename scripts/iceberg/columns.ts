@@ -279,7 +279,17 @@ class Int64Column implements ColumnBuffer {
   }
 }
 
-/** double: Float64; NaN is counted, never a bound. */
+/**
+ * -0.0 precedes +0.0 (spec: "as in the IEEE 754 totalOrder predicate"), which `<` does not see: a lower
+ * bound of zero is -0.0 once any -0.0 was seen, an upper bound of zero +0.0 once any +0.0 was.
+ */
+function signedZero(stats: ColumnStats, value: number): void {
+  if (Object.is(value, -0)) {
+    if (stats.min === 0) stats.min = -0;
+  } else if (stats.max === 0) stats.max = 0;
+}
+
+/** double: Float64; NaN is counted, never a bound; ±0.0 ordered as totalOrder. */
 class Float64Column implements ColumnBuffer {
   private length = 0;
   private readonly validity = new Validity();
@@ -300,7 +310,10 @@ class Float64Column implements ColumnBuffer {
       this.validity.set(i);
       this.values[i] = value;
       if (Number.isNaN(value)) this.stats.nans++;
-      else bound(this.stats, value);
+      else {
+        bound(this.stats, value);
+        if (value === 0) signedZero(this.stats, value);
+      }
     }
     this.stats.values++;
     this.length = i + 1;

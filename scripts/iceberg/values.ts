@@ -70,7 +70,10 @@ export function compareValues(type: SilverType, a: unknown, b: unknown): number 
     const x = BigInt(a as bigint), y = BigInt(b as bigint);
     return x < y ? -1 : x > y ? 1 : 0;
   }
-  return (a as number) - (b as number);
+  const x = a as number, y = b as number;
+  // -0.0 precedes +0.0 (IEEE 754 totalOrder, as the spec orders doubles for bounds)
+  if (x === 0 && y === 0) return Number(Object.is(y, -0)) - Number(Object.is(x, -0));
+  return x - y;
 }
 
 const DAY_MS = 86_400_000;
