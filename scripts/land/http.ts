@@ -77,12 +77,14 @@ async function attempt(url: string, policy: RetryPolicy): Promise<{ body: Buffer
     throw new AttemptError(`truncated body at byte offset ${received} of ${expected}`, true, received);
   }
   const body = Buffer.concat(chunks, received);
-  const text = body.toString("utf8");
+  // A byte order mark at the start is not content (records.ts): JSON.parse would refuse it.
+  const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  const text = body.toString("utf8", bom);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    const at = byteOffset(text, jsonErrorOffset(text) ?? text.length);
+    const at = bom + byteOffset(text, jsonErrorOffset(text) ?? text.length);
     throw new AttemptError(`malformed JSON at byte offset ${at} of ${received}`, true, at);
   }
   if (!Array.isArray(parsed)) throw new AttemptError("the body is JSON but not a top-level array", true, 0);

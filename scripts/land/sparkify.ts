@@ -13,10 +13,10 @@ export function eventsDayOf(relative: string): string | null {
 
 const join = (root: string, sub: string) => `${root.replace(/\/+$/, "")}/${sub}`;
 
-/** `rowsPerFile`: a known count (a song file is one JSON object, however it is laid out), else non-blank lines. */
-async function landFiles(stager: PartitionStager, files: SourceFile[], progress: () => void, rowsPerFile?: number): Promise<void> {
+/** Each file as one part; its rows are the records the entity's format counts (records.ts). */
+async function landFiles(stager: PartitionStager, files: SourceFile[], progress: () => void): Promise<void> {
   for (const file of files) {
-    await stager.addFile(await file.open(), { original: file.relative, rows: rowsPerFile });
+    await stager.addFile(await file.open(), { original: file.relative });
     progress();
   }
 }
@@ -30,7 +30,7 @@ export async function landSparkifySongs(ctx: LandContext): Promise<EntityResult>
   const stager = new PartitionStager(ctx.storage, "sparkify/songs", ctx.window.end_date, "json");
   try {
     let done = 0;
-    await landFiles(stager, files, () => ctx.log.progress("land sparkify/songs", ++done, files.length), 1);
+    await landFiles(stager, files, () => ctx.log.progress("land sparkify/songs", ++done, files.length));
     addManifest(result, await stager.publish({ source: "sparkify", format: "json", origin: { kind: "files", root }, window: ctx.window, startedAt }));
   } catch (error) {
     await stager.abort();

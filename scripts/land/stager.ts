@@ -1,43 +1,42 @@
 import { createHash, randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { Readable, Transform, type TransformCallback } from "node:stream";
+import { LakehouseError } from "../core/errors.ts";
 import type { Storage } from "../storage/types.ts";
 import { partitionPrefix, MANIFEST_NAME, partName, type EntityName } from "./layout.ts";
+import { RECORD_FORMAT, RecordCounter, type RecordFormat } from "./records.ts";
 import { contentSha256, serialiseManifest, type Manifest, type ManifestFile, type ManifestOrigin } from "./manifest.ts";
 
-/** Counts bytes, sha256 and non-blank lines of what flows through, unchanged. */
+/** Counts bytes, sha256 and records (landing's shared record boundaries, records.ts) of what flows through, unchanged. */
 export class Measure extends Transform {
   bytes = 0;
-  /** Non-blank lines (only counted when `countLines` is set). */
-  lines = 0;
+  /** Records, known once the stream has ended. */
+  records = 0;
   private readonly hash = createHash("sha256");
-  private inLine = false;
+  private readonly counter: RecordCounter;
 
-  constructor(private readonly countLines = true) {
+  constructor(format: RecordFormat) {
     super();
+    this.counter = new RecordCounter(format);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    if (!this.countLines) return done(null, chunk);
-    let inLine = this.inLine;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i];
-      if (c === 10) {
-        if (inLine) this.lines++;
-        inLine = false;
-      } else if (!inLine && c !== 32 && c !== 9 && c !== 13) {
-        inLine = true;
-      }
+    try {
+      this.counter.push(chunk);
+    } catch (error) {
+      return done(error as Error);
     }
-    this.inLine = inLine;
     done(null, chunk);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.inLine) this.lines++;
-    this.inLine = false;
+    try {
+      this.records = this.counter.end();
+    } catch (error) {
+      return done(error as Error);
+    }
     done();
   }
 
@@ -47,7 +46,10 @@ export class Measure extends Transform {
 }
 
 export interface AddFileOptions {
-  /** Rows in the file: a number, a getter read after the body is written, or (default) its non-blank lines. */
+  /**
+   * The rows the caller knows the file holds (a number, or a getter read after the body is written): checked
+   * against the records counted with the shared boundaries, which are what the manifest records.
+   */
   rows?: number | (() => number);
   /** Where the bytes came from (source file relative to its root, or a URL). */
   original?: string;
@@ -69,6 +71,8 @@ export class PartitionStager {
   readonly stagingPrefix: string;
   readonly finalPrefix: string;
   private readonly files: ManifestFile[] = [];
+  /** How the entity's files split into records (what `rows` counts). */
+  readonly format: RecordFormat;
 
   constructor(
     private readonly storage: Storage,
@@ -78,6 +82,7 @@ export class PartitionStager {
   ) {
     this.finalPrefix = partitionPrefix(entity, ingestOn);
     this.stagingPrefix = `_staging/${randomUUID()}/${this.finalPrefix}`;
+    this.format = RECORD_FORMAT[entity];
   }
 
   get fileCount(): number {
@@ -87,12 +92,16 @@ export class PartitionStager {
   /** Streams one part file into staging, measuring it on the way. */
   async addFile(body: Buffer | string | Readable | AsyncIterable<Buffer>, options: AddFileOptions = {}): Promise<ManifestFile> {
     const name = partName(this.files.length, this.ext);
-    const measure = new Measure(options.rows === undefined);
+    const measure = new Measure(this.format);
     const input = typeof body === "string" || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body instanceof Readable ? body : Readable.from(body, { objectMode: false });
     input.on("error", (error) => measure.destroy(error));
     input.pipe(measure);
     await this.storage.put(`${this.stagingPrefix}${name}`, measure);
-    const rows = typeof options.rows === "function" ? options.rows() : (options.rows ?? measure.lines);
+    const rows = measure.records;
+    const expected = typeof options.rows === "function" ? options.rows() : options.rows;
+    if (expected !== undefined && expected !== rows) {
+      throw new LakehouseError("land", `staged file holds ${rows} records by the record boundaries of ${this.format} but the source gave ${expected}`, { file: options.original ?? name });
+    }
     const file: ManifestFile = {
       name,
       key: `${this.finalPrefix}${name}`,

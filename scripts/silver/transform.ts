@@ -18,9 +18,15 @@ export interface FileContext {
   lineage: Lineage;
 }
 
+const isBlankText = (text: string) => /^[ \t\r\n]*$/.test(text);
+
 export function transformRecord(parser: EntityParser, raw: RawRecord, file: FileContext): TransformResult {
   if (raw.invalidUtf8) {
     return { ok: false, entry: { file: file.key, record: raw.record, line: raw.line, field: "(record)", reason: "invalid UTF-8 (the text shows U+FFFD where bytes were undecodable)", rawText: raw.text } };
+  }
+  if (isBlankText(raw.text)) {
+    // Only a whole-file record can be blank (records.ts): an empty or whitespace-only song file.
+    return { ok: false, entry: { file: file.key, record: raw.record, line: raw.line, field: "(record)", reason: "empty file: no JSON value (a whole-file record must hold one JSON object)", rawText: raw.text } };
   }
   let value: unknown;
   try {

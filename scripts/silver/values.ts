@@ -15,6 +15,17 @@
  *   long a safe integer, double finite; booleans accept true/false and "true"/"false";
  * - timestamps accept ISO-8601 (`YYYY-MM-DD[T ]hh:mm:ss[.ffffff][Z|±hh:mm]`); without a zone they are UTC,
  *   with one they are converted to UTC; digits after the sixth fractional digit are truncated.
+ *
+ * What a warehouse cannot store is refused here, in silver, with its reason (instead of failing the mount
+ * of a whole table, or being altered silently):
+ * - a string holding U+0000 (PostgreSQL and Redshift text cannot hold NUL);
+ * - a string holding a lone UTF-16 surrogate (from a JSON escape such as `\ud800`: it has no UTF-8 form and
+ *   would be written as U+FFFD, unlike invalid UTF-8 bytes, which are quarantined too);
+ * - a string longer than 65,535 UTF-8 bytes (Redshift's VARCHAR limit), whatever the column's maxLength;
+ * - a double that is not finite or is subnormal (|x| < 2.2250738585072014e-308, x ≠ 0: outside Redshift's
+ *   DOUBLE PRECISION range), an int outside int32, a long outside int64;
+ * - a timestamp outside 0100-01-01 .. 9999-12-31T23:59:59.999999 UTC (inside what PostgreSQL and Redshift
+ *   accept, 4713 BC .. 294276 AD, and what the ISO form above can write).
  */
 import type { SilverColumn, SilverTable } from "./tables.ts";
 
@@ -42,6 +53,13 @@ export interface Lineage {
   processed_at: bigint;
 }
 
+/** Redshift's VARCHAR limit, in UTF-8 bytes. */
+export const MAX_TEXT_BYTES = 65_535;
+/** The smallest positive normal double: below it (and above 0) Redshift's DOUBLE PRECISION refuses a value. */
+const MIN_NORMAL_DOUBLE = 2.2250738585072014e-308;
+/** The timestamp range silver accepts (microseconds since epoch): 0100-01-01 .. 9999-12-31T23:59:59.999999. */
+export const MIN_TIMESTAMP = BigInt(Date.UTC(100, 0, 1)) * 1000n;
+export const MAX_TIMESTAMP = BigInt(Date.UTC(9999, 11, 31, 23, 59, 59, 999)) * 1000n + 999n;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -75,7 +93,39 @@ export function castString(raw: unknown, field: string, column: Pick<SilverColum
   if (column.maxLength !== undefined && text.length > column.maxLength) {
     throw new FieldError(field, `string longer than ${column.maxLength} characters (${text.length})`);
   }
+  checkStorable(text, field);
   return text;
+}
+
+/** String.prototype.isWellFormed (ES2024, Node 20): no lone surrogate. */
+const isWellFormed = (text: string) => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/** Refuses text a warehouse cannot store (see the file's comment). */
+function checkStorable(text: string, field: string): void {
+  const nul = text.indexOf("\0");
+  if (nul !== -1) throw new FieldError(field, `text contains a NUL character (U+0000) at character ${nul + 1}, which PostgreSQL and Redshift cannot store`);
+  if (!isWellFormed(text)) {
+    const at = text.search(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    const unit = text.charCodeAt(at).toString(16);
+    throw new FieldError(field, `text contains a lone surrogate \\u${unit} at character ${at + 1}, which has no UTF-8 form (it would be stored as U+FFFD)`);
+  }
+  // A UTF-16 unit is at most 3 UTF-8 bytes: shorter text cannot exceed the limit.
+  if (text.length > MAX_TEXT_BYTES / 3) {
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > MAX_TEXT_BYTES) throw new FieldError(field, `text of ${bytes} UTF-8 bytes is longer than ${MAX_TEXT_BYTES}, the most a Redshift VARCHAR holds`);
+  }
+}
+
+/** Refuses a double Redshift's DOUBLE PRECISION cannot hold (non-finite is refused before). */
+function checkDouble(value: number, field: string, raw: unknown): number {
+  if (value !== 0 && Math.abs(value) < MIN_NORMAL_DOUBLE) throw new FieldError(field, `number out of the double precision range (subnormal): ${shown(raw)}`);
+  return value;
+}
+
+/** Refuses a timestamp outside MIN_TIMESTAMP .. MAX_TIMESTAMP. */
+export function checkTimestamp(micros: bigint, field: string, raw: unknown): bigint {
+  if (micros < MIN_TIMESTAMP || micros > MAX_TIMESTAMP) throw new FieldError(field, `timestamp out of range (0100-01-01 .. 9999-12-31 UTC): ${shown(raw)}`);
+  return micros;
 }
 
 function toNumber(raw: unknown, field: string, expected: string): number {
@@ -95,7 +145,7 @@ export function castDouble(raw: unknown, field: string, column: Pick<SilverColum
   if (isMissing(raw) || (typeof raw === "string" && raw.trim() === "")) return missing(column, field, raw);
   const value = toNumber(raw, field, "a number");
   if (!Number.isFinite(value)) throw new FieldError(field, `not a finite number: ${shown(raw)}`);
-  return value;
+  return checkDouble(value, field, raw);
 }
 
 export function castInt(raw: unknown, field: string, column: Pick<SilverColumn, "required">): number | null {
@@ -256,7 +306,7 @@ export function parseTimestamp(text: string, field = "timestamp"): bigint {
 export function castTimestamp(raw: unknown, field: string, column: Pick<SilverColumn, "required">): bigint | null {
   if (isMissing(raw) || (typeof raw === "string" && raw.trim() === "")) return missing(column, field, raw);
   if (typeof raw !== "string") throw new FieldError(field, `wrong type: expected an ISO-8601 timestamp string, got ${describeType(raw)}`);
-  return parseTimestamp(raw, field);
+  return checkTimestamp(parseTimestamp(raw, field), field, raw);
 }
 
 /** Microseconds since epoch → ISO-8601 UTC with six fractional digits (for messages and tests). */
@@ -294,6 +344,7 @@ export function castColumn(column: SilverColumn, raw: unknown, field: string = c
 export function checkValue(column: SilverColumn, value: SilverValue | undefined, field: string = column.name): SilverValue {
   if (value === null || value === undefined) return missing(column, field, value);
   if (typeof value === "string") return castString(value, field, column);
+  if (column.type === "timestamp" && typeof value === "bigint") return checkTimestamp(value, field, formatTimestamp(value));
   return value;
 }
 

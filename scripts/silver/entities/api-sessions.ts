@@ -8,6 +8,7 @@
  * partition: landed sessions = committed sessions + quarantined sessions, and `session_items` holds
  * exactly the items of the committed sessions. A session with no items is valid (item_count 0).
  */
+import { RECORD_FORMAT } from "../../land/records.ts";
 import { silverTable } from "../tables.ts";
 import { asObject, castColumn, columnsByName, describeType, FieldError, type Lineage, type SilverRow, type SilverValue } from "../values.ts";
 import type { EntityParser, RecordContext } from "./types.ts";
@@ -90,7 +91,7 @@ export function parseApiSession(raw: unknown, ctx: RecordContext): ParsedSession
 export const apiSessions: EntityParser = {
   entity: "api/sessions",
   tables: ["sessions", "session_items"],
-  format: "json-array",
+  format: RECORD_FORMAT["api/sessions"],
   parse: (raw, ctx) => {
     const { session, items } = parseApiSession(raw, ctx);
     return { sessions: [session], session_items: items };

@@ -5,6 +5,7 @@
  * `user_location[i]` in quarantine). Latitude must lie in [-90, 90], longitude in [-180, 180].
  * `user_since` is ISO-8601 with microseconds and no zone (UTC).
  */
+import { RECORD_FORMAT } from "../../land/records.ts";
 import { silverTable } from "../tables.ts";
 import { asObject, castColumn, columnsByName, describeType, FieldError, type SilverRow } from "../values.ts";
 import type { EntityParser, RecordContext } from "./types.ts";
@@ -44,6 +45,6 @@ export function parseApiUser(raw: unknown, ctx: RecordContext): SilverRow {
 export const apiUsers: EntityParser = {
   entity: "api/users",
   tables: ["users"],
-  format: "json-array",
+  format: RECORD_FORMAT["api/users"],
   parse: (raw, ctx) => ({ users: [parseApiUser(raw, ctx)] }),
 };

@@ -1,4 +1,5 @@
 /** `catalog/songs` → `silver.songs`: the 14 columns of deftunes.songs, typed; one JSON line per row. */
+import { RECORD_FORMAT } from "../../land/records.ts";
 import { silverTable } from "../tables.ts";
 import { asObject, castColumn, dataColumns, type SilverRow } from "../values.ts";
 import type { EntityParser, RecordContext } from "./types.ts";
@@ -19,6 +20,6 @@ export function parseCatalogSong(raw: unknown, ctx: RecordContext): SilverRow {
 export const catalogSongs: EntityParser = {
   entity: "catalog/songs",
   tables: ["songs"],
-  format: "jsonl",
+  format: RECORD_FORMAT["catalog/songs"],
   parse: (raw, ctx) => ({ songs: [parseCatalogSong(raw, ctx)] }),
 };

@@ -2,12 +2,18 @@
  * `sparkify/events` → `silver.sparkify_events`: one row per log line (JSON lines; the last line of a file
  * has no trailing newline). camelCase keys become the snake_case columns of tables.ts:
  * - `userId: ""` (logged-out events) → `user_id` null;
- * - `ts` (epoch milliseconds) is kept as `ts` and gives `event_at` (UTC); it must be a non-negative integer;
+ * - `ts` (epoch milliseconds) is kept as `ts` and gives `event_at` (UTC); it must be a positive integer:
+ *   `ts = 0` (1970-01-01T00:00:00Z) is the placeholder of a missing clock, not an event time, and is
+ *   quarantined like a negative one (a play on 1970-01-01 would enter songplays and the time dimension);
  * - `registration` (a float of epoch milliseconds) → `registration_at` (UTC), rounded to the microsecond;
+ *   the same rule: 0 and negative values are quarantined, a missing one is null;
+ * - `length` (seconds) must not be negative: a negative duration is quarantined; 0 is kept (a zero-length
+ *   track is odd but storable, and it is what the log says);
  * - text fields are repaired of double-encoded UTF-8 (repair.ts) before trimming and length checks;
  * - `userAgent` keeps its literal wrapping double quotes (as logged);
  * - `line_number` is the line of the event in its file, from 1.
  */
+import { RECORD_FORMAT } from "../../land/records.ts";
 import { repairValue } from "../repair.ts";
 import { silverTable } from "../tables.ts";
 import { asObject, castColumn, checkValue, columnsByName, FieldError, type SilverRow } from "../values.ts";
@@ -25,6 +31,7 @@ function epochMillis(raw: unknown, field: string, required: boolean): number | n
   }
   const value = typeof raw === "string" && raw.trim() !== "" ? Number(raw.trim()) : raw;
   if (typeof value !== "number" || !Number.isFinite(value)) throw new FieldError(field, `unparsable timestamp: not epoch milliseconds: ${JSON.stringify(raw)}`);
+  if (value === 0) throw new FieldError(field, `epoch milliseconds 0 (1970-01-01T00:00:00Z) is the placeholder of a missing time, not a time`);
   if (value < 0 || value > MAX_EPOCH_MS) throw new FieldError(field, `unparsable timestamp: epoch milliseconds out of range: ${value}`);
   return value;
 }
@@ -32,7 +39,7 @@ function epochMillis(raw: unknown, field: string, required: boolean): number | n
 /** A text field: repaired, then typed (its FieldError names the log key). */
 const text = (name: string, raw: unknown, key: string) => castColumn(c[name], repairValue(raw), key);
 
-/** `ts`: required, a non-negative integer of epoch milliseconds, kept as a long. */
+/** `ts`: required, a positive integer of epoch milliseconds, kept as a long. */
 function eventMillis(raw: unknown): bigint {
   const ts = epochMillis(raw, "ts", true)!;
   if (!Number.isInteger(ts)) throw new FieldError("ts", `not an integer number of milliseconds: ${ts}`);
@@ -71,6 +78,7 @@ export function parseSparkifyEvent(raw: unknown, ctx: RecordContext): SilverRow 
     processed_at: ctx.lineage.processed_at,
   };
   row.event_at = (row.ts as bigint) * 1000n;
+  if (row.length !== null && (row.length as number) < 0) throw new FieldError("length", `negative length: ${row.length}`);
   return row;
 }
 
@@ -83,6 +91,6 @@ function registrationMicros(raw: unknown): bigint | null {
 export const sparkifyEvents: EntityParser = {
   entity: "sparkify/events",
   tables: ["sparkify_events"],
-  format: "jsonl",
+  format: RECORD_FORMAT["sparkify/events"],
   parse: (raw, ctx) => ({ sparkify_events: [parseSparkifyEvent(raw, ctx)] }),
 };

@@ -4,6 +4,7 @@
  * is a track id. Text is repaired of double-encoded UTF-8; numeric artist names and locations (real in the
  * files) are cast to text; `year: 0` is kept as 0 (unknown), "" kept as "".
  */
+import { RECORD_FORMAT } from "../../land/records.ts";
 import { repairValue } from "../repair.ts";
 import { silverTable } from "../tables.ts";
 import { asObject, castColumn, checkValue, columnsByName, FieldError, type SilverRow } from "../values.ts";
@@ -45,6 +46,6 @@ export function parseSparkifySong(raw: unknown, ctx: RecordContext): SilverRow {
 export const sparkifySongs: EntityParser = {
   entity: "sparkify/songs",
   tables: ["sparkify_songs"],
-  format: "json-object",
+  format: RECORD_FORMAT["sparkify/songs"],
   parse: (raw, ctx) => ({ sparkify_songs: [parseSparkifySong(raw, ctx)] }),
 };

@@ -1,4 +1,5 @@
 import type { EntityName } from "../../land/layout.ts";
+import type { RecordFormat } from "../../land/records.ts";
 import type { Lineage, SilverRow } from "../values.ts";
 
 /** Where a record sits in the landed data, as much as the parser needs (and the quarantine reports). */
@@ -12,14 +13,7 @@ export interface RecordContext {
   original?: string;
 }
 
-/** How a landed file splits into records. */
-export type RecordFormat =
-  /** One JSON value per non-empty line (catalog rows, Sparkify logs). */
-  | "jsonl"
-  /** The file is one top-level JSON array; each element is a record (API responses as received). */
-  | "json-array"
-  /** The file is one JSON object: one record (Sparkify song files). */
-  | "json-object";
+export type { RecordFormat } from "../../land/records.ts";
 
 /**
  * A landed entity's parser: a pure function from one raw record (already JSON-parsed) to the rows it gives
