@@ -186,15 +186,78 @@ export async function graphData(env: Environment, options: WriteGraphOptions = {
   });
 }
 
-/** Writes the graph page; returns where, and how big the graph is. */
+/** `--out -`: the page goes to stdout. */
+export const STDOUT = "-";
+
+function kindOf(stat: fs.Stats): string {
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isCharacterDevice()) return "a character device";
+  if (stat.isBlockDevice()) return "a block device";
+  if (stat.isFIFO()) return "a named pipe";
+  if (stat.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/**
+ * Where the page goes: an absolute path to a regular file that exists or not. The empty path, a directory,
+ * a device, a pipe or a socket are refused before anything is built. A symbolic link is followed on purpose:
+ * the file it points to is replaced and the link stays (a link to nothing is refused).
+ */
+export function graphTarget(out: string): string {
+  if (out.trim() === "") throw new LakehouseError("graph", "the output path is empty", { field: "--out" }, "give a file path, or --out - to write the page to stdout");
+  const wanted = path.resolve(out);
+  let target = wanted;
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.lstatSync(wanted);
+    if (stat.isSymbolicLink()) {
+      try {
+        target = fs.realpathSync(wanted);
+      } catch {
+        throw new LakehouseError("graph", `the output path is a symbolic link to a missing file (${fs.readlinkSync(wanted)})`, { file: wanted }, "point --out at a regular file");
+      }
+      stat = fs.statSync(target);
+    }
+  } catch (error) {
+    if (error instanceof LakehouseError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new LakehouseError("graph", `cannot use the output path: ${(error as Error).message}`, { file: wanted });
+    stat = undefined;
+  }
+  if (stat && !stat.isFile()) {
+    throw new LakehouseError("graph", `the output path is ${kindOf(stat)}: graph writes only regular files`, { file: target }, stat.isDirectory() ? `name a file inside it, e.g. --out ${path.join(out, "index.html")}` : "give a file path, or --out - for stdout");
+  }
+  return target;
+}
+
+/** Writes `text` to `target` through a temporary file beside it that never outlives the call. */
+function writeAtomically(target: string, text: string): void {
+  const dir = path.dirname(target);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new LakehouseError("graph", `cannot create the output folder: ${(error as Error).message}`, { file: dir });
+  }
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, text, { flag: "wx" });
+    // Checked again right before the move: a directory or device put there meanwhile is not replaced.
+    graphTarget(target);
+    fs.renameSync(tmp, target);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    if (error instanceof LakehouseError) throw error;
+    throw new LakehouseError("graph", `cannot write the page: ${(error as Error).message}`, { file: target });
+  }
+}
+
+/** Writes the graph page (or, with out = "-", prints it on stdout); returns where, and how big the graph is. */
 export async function writeGraph(env: Environment, options: WriteGraphOptions = {}): Promise<WriteGraphResult> {
   const log = options.log ?? createLogger();
+  const toStdout = options.out === STDOUT;
+  const out = toStdout ? STDOUT : graphTarget(options.out ?? defaultGraphPath(env));
   const data = await graphData(env, { ...options, log });
   const html = await renderHtml(data);
-  const out = path.resolve(options.out ?? defaultGraphPath(env));
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, html);
-  fs.renameSync(tmp, out);
+  if (toStdout) await new Promise<void>((resolve, reject) => process.stdout.write(html, (error) => (error ? reject(error) : resolve())));
+  else writeAtomically(out, html);
   return { path: out, nodes: data.nodes.length, edges: data.edges.length, assertions: data.assertions.length, bytes: Buffer.byteLength(html) };
 }

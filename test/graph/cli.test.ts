@@ -83,4 +83,56 @@ describe("lakehouse graph", () => {
     expect(text).not.toContain("<");
     expect(JSON.parse(text)).toEqual({ sql: "</script><!-- \u2028 \u2029" });
   });
+
+  describe("--out writes only regular files (issue 22.7)", () => {
+    const page = (...out: string[]) => lakehouse("graph", "--env", "ci", "--from-json", FIXTURE, "--offline", "--out", ...out);
+    const leftovers = (folder: string) => fs.readdirSync(folder).filter((name) => name.includes(".tmp"));
+
+    it("refuses a directory, the empty path and a device, before writing anything", () => {
+      const folder = path.join(dir, "a-folder");
+      fs.mkdirSync(folder);
+      const toDir = page(folder);
+      expect(toDir.code).toBe(1);
+      expect(toDir.stderr).toMatch(/^error: graph: .*a-folder: the output path is a directory: graph writes only regular files\nhint: name a file inside it/);
+      expect(fs.readdirSync(folder)).toEqual([]);
+      expect(leftovers(dir)).toEqual([]);
+      const empty = page("");
+      expect(empty.code).toBe(1);
+      expect(empty.stderr).toMatch(/^error: graph: field --out: the output path is empty\nhint: give a file path, or --out - /);
+      const device = page("/dev/null");
+      expect(device.code).toBe(1);
+      expect(device.stderr).toContain("/dev/null: the output path is a character device: graph writes only regular files");
+      expect(fs.statSync("/dev/null").isCharacterDevice()).toBe(true);
+      expect(leftovers("/dev").filter((n) => n.startsWith(".null"))).toEqual([]);
+    });
+
+    it("writes the page to stdout with --out -, and no file named -", () => {
+      const run = lakehouse("graph", "--env", "ci", "--from-json", FIXTURE, "--offline", "--out", "-");
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^<!doctype html>/i);
+      expect(run.stdout.trimEnd()).toMatch(/<\/html>$/i);
+      expect(fs.existsSync(fromRoot("-"))).toBe(false);
+      const both = lakehouse("graph", "--env", "ci", "--from-json", FIXTURE, "--offline", "--out", "-", "--json");
+      expect(both.code).toBe(1);
+      expect(both.stderr).toContain("cannot be combined with --json");
+    });
+
+    it("follows a symbolic link on purpose: the file it points to is replaced, the link stays", () => {
+      const target = path.join(dir, "real.html");
+      fs.writeFileSync(target, "old");
+      const link = path.join(dir, "link.html");
+      fs.symlinkSync(target, link);
+      const run = page(link);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout.trim()).toBe(target);
+      expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(fs.readFileSync(target, "utf8")).toMatch(/^<!doctype html>/i);
+      const dangling = path.join(dir, "dangling.html");
+      fs.symlinkSync(path.join(dir, "nowhere", "x.html"), dangling);
+      const refused = page(dangling);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("the output path is a symbolic link to a missing file");
+      expect(leftovers(dir)).toEqual([]);
+    });
+  });
 });
