@@ -1,7 +1,7 @@
 import { Random } from "./random.ts";
 
 /** Request faults break the response; record faults change records inside a valid response. */
-export const REQUEST_FAULTS = ["500", "429", "slow", "truncate", "malformed"] as const;
+export const REQUEST_FAULTS = ["500", "429", "slow", "truncate", "malformed", "redirect"] as const;
 export const RECORD_FAULTS = ["duplicate", "missing_field", "wrong_type"] as const;
 export type FaultKind = (typeof REQUEST_FAULTS)[number] | (typeof RECORD_FAULTS)[number];
 
@@ -16,6 +16,8 @@ export interface FaultSpec {
   delay_ms?: number;
   /** Only these paths ("/users", "/sessions"); default both. */
   paths?: string[];
+  /** redirect: base URL the 302 points at (another origin); default the same server. The target is `<to>/moved<path>?<query>`. */
+  to?: string;
 }
 
 export type FaultConfig = Partial<Record<FaultKind, FaultSpec>>;
@@ -29,9 +31,14 @@ export function parseFaultConfig(raw: unknown, where = "api.faults"): FaultConfi
   const out: FaultConfig = {};
   for (const [kind, spec] of Object.entries(raw as Record<string, unknown>)) {
     if (!KINDS.has(kind)) throw new Error(`${where}.${kind} is not a fault kind (one of ${[...KINDS].join(", ")})`);
-    if (spec !== null && (typeof spec !== "object" || Array.isArray(spec))) throw new Error(`${where}.${kind} must be a mapping (times, rate, retry_after, delay_ms, paths)`);
+    if (spec !== null && (typeof spec !== "object" || Array.isArray(spec))) throw new Error(`${where}.${kind} must be a mapping (times, rate, retry_after, delay_ms, paths, to)`);
     for (const [key, value] of Object.entries((spec ?? {}) as Record<string, unknown>)) {
-      const ok = key === "paths" ? Array.isArray(value) && value.every((p) => typeof p === "string") : ["times", "rate", "retry_after", "delay_ms"].includes(key) && typeof value === "number" && value >= 0;
+      const ok =
+        key === "paths"
+          ? Array.isArray(value) && value.every((p) => typeof p === "string")
+          : key === "to"
+            ? typeof value === "string" && /^https?:\/\//.test(value)
+            : ["times", "rate", "retry_after", "delay_ms"].includes(key) && typeof value === "number" && value >= 0;
       if (!ok) throw new Error(`${where}.${kind}.${key} is not valid`);
     }
     out[kind as FaultKind] = (spec ?? {}) as FaultSpec;

@@ -94,7 +94,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const path = url.pathname.replace(/\/+$/, "") || "/";
+    // `/moved/…` is where the redirect fault points: the same resources.
+    const moved = url.pathname.startsWith("/moved/");
+    const path = (moved ? url.pathname.slice("/moved".length) : url.pathname).replace(/\/+$/, "") || "/";
     let status = 200;
     const fired: string[] = [];
     try {
@@ -107,6 +109,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       const requestFaultList = counter.decide(faults, path, identity);
       fired.push(...requestFaultList.map((f) => f.kind));
       const byKind = new Map(requestFaultList.map((f) => [f.kind, f.spec]));
+      if (byKind.has("redirect") && !moved) {
+        status = 302;
+        const to = `${(byKind.get("redirect")!.to ?? `http://${req.headers.host}`).replace(/\/+$/, "")}/moved${path}${url.search}`;
+        return send(res, 302, { error: "injected fault: moved" }, { location: to });
+      }
       if (byKind.has("slow")) {
         await sleep(byKind.get("slow")!.delay_ms ?? 3000);
         if (req.destroyed || res.destroyed) return;

@@ -27,11 +27,11 @@ export async function landApi(ctx: LandContext, entities: readonly ApiEntity[] =
     for (const entity of entities) {
       const startedAt = new Date();
       const url = apiUrl(ctx.apiBaseUrl, entity, day);
-      const fetched = await fetchJsonArray(url, ctx.retry, (message) => ctx.log.warn(message));
+      const fetched = await fetchJsonArray(url, ctx.retry, (message) => ctx.log.warn(message), { followRedirects: ctx.followRedirects });
       const stager = new PartitionStager(ctx.storage, entity, day, "json");
       try {
         await stager.addFile(fetched.body, { rows: fetched.rows, original: url });
-        manifests.push(await stager.publish({ source: "api", format: "json", origin: { kind: "http", url }, window: { start_date: day, end_date: day }, startedAt }));
+        manifests.push(await stager.publish({ source: "api", format: "json", origin: fetched.url === url ? { kind: "http", url } : { kind: "http", url: fetched.url, requested_url: url }, window: { start_date: day, end_date: day }, startedAt }));
       } catch (error) {
         await stager.abort();
         throw error;

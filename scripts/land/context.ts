@@ -22,6 +22,8 @@ export interface LandContext {
   catalogPartRows: number;
   /** API days landed at once. */
   apiConcurrency: number;
+  /** Follow same-origin HTTP redirects of the API (never other origins). */
+  followRedirects: boolean;
 }
 
 /** Per entity: what this run published. */

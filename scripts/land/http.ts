@@ -13,12 +13,24 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 30_000 };
 
-/** What a JSON-array response gave: the body exactly as received and its record count. */
+/** What a JSON-array response gave: the body exactly as received, its record count and the URL that answered. */
 export interface FetchedArray {
   body: Buffer;
   rows: number;
   attempts: number;
+  /** The URL that gave the body: the one asked for, or where same-origin redirects led. */
+  url: string;
 }
+
+export interface FetchOptions {
+  /**
+   * Follow redirects within the same origin (scheme, host and port), up to MAX_REDIRECTS. Off by default:
+   * then any redirect fails the request. A redirect to another origin always fails, naming both URLs.
+   */
+  followRedirects?: boolean;
+}
+
+export const MAX_REDIRECTS = 5;
 
 /** Why one attempt failed; `offset` is the byte offset in the body when the body was at fault. */
 class AttemptError extends Error {
@@ -44,14 +56,35 @@ function causeOf(error: unknown): string {
   return [(error as Error).message, cause?.code ?? cause?.message].filter(Boolean).join(": ");
 }
 
-async function attempt(url: string, policy: RetryPolicy): Promise<{ body: Buffer; rows: number }> {
+/** A 3xx answer: where it points (resolved), or a refusal naming the URLs. */
+function redirectTarget(from: string, response: Response, options: FetchOptions): string {
+  const location = response.headers.get("location");
+  if (!location) throw new AttemptError(`HTTP ${response.status} without a Location header`, false);
+  const to = new URL(location, from);
+  if (to.origin !== new URL(from).origin) {
+    throw new AttemptError(`refused a redirect to another origin: HTTP ${response.status} from ${from} to ${to.href} (the lander only talks to the configured API)`, false);
+  }
+  if (!options.followRedirects) {
+    throw new AttemptError(`refused a redirect: HTTP ${response.status} from ${from} to ${to.href} (same origin: pass --follow-redirects to follow it)`, false);
+  }
+  return to.href;
+}
+
+async function attempt(first: string, policy: RetryPolicy, options: FetchOptions): Promise<{ body: Buffer; rows: number; url: string }> {
   const signal = AbortSignal.timeout(policy.timeoutMs);
   let response: Response;
-  try {
-    response = await fetch(url, { signal, headers: { accept: "application/json" } });
-  } catch (error) {
-    const timedOut = signal.aborted;
-    throw new AttemptError(timedOut ? `no response within ${policy.timeoutMs} ms` : `request failed: ${causeOf(error)}`, true);
+  let url = first;
+  for (let hop = 0; ; hop++) {
+    try {
+      response = await fetch(url, { signal, redirect: "manual", headers: { accept: "application/json" } });
+    } catch (error) {
+      const timedOut = signal.aborted;
+      throw new AttemptError(timedOut ? `no response within ${policy.timeoutMs} ms` : `request failed: ${causeOf(error)}`, true);
+    }
+    if (response.status < 300 || response.status > 399 || response.status === 304) break;
+    await response.body?.cancel().catch(() => undefined);
+    if (hop === MAX_REDIRECTS) throw new AttemptError(`more than ${MAX_REDIRECTS} redirects (last to ${response.headers.get("location")})`, false);
+    url = redirectTarget(url, response, options);
   }
   if (response.status !== 200) {
     const text = await response.text().catch(() => "");
@@ -88,7 +121,7 @@ async function attempt(url: string, policy: RetryPolicy): Promise<{ body: Buffer
     throw new AttemptError(`malformed JSON at byte offset ${at} of ${received}`, true, at);
   }
   if (!Array.isArray(parsed)) throw new AttemptError("the body is JSON but not a top-level array", true, 0);
-  return { body, rows: parsed.length };
+  return { body, rows: parsed.length, url };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,13 +129,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * GETs a URL that answers a top-level JSON array, with bounded retries: exponential backoff with jitter,
  * Retry-After honoured on 429, per-attempt timeout. Retries 5xx, 429, 408, network errors, timeouts,
- * truncated and malformed bodies. The final error names the URL, the attempts and the byte offset.
+ * truncated and malformed bodies. Redirects: see FetchOptions (a refused one is not retried). The final
+ * error names the URL, the attempts and the byte offset.
  */
-export async function fetchJsonArray(url: string, policy: RetryPolicy = DEFAULT_RETRY, onRetry?: (message: string, waitMs: number) => void): Promise<FetchedArray> {
+export async function fetchJsonArray(url: string, policy: RetryPolicy = DEFAULT_RETRY, onRetry?: (message: string, waitMs: number) => void, options: FetchOptions = {}): Promise<FetchedArray> {
   let last: AttemptError | undefined;
   for (let n = 1; n <= policy.attempts; n++) {
     try {
-      return { ...(await attempt(url, policy)), attempts: n };
+      return { ...(await attempt(url, policy, options)), attempts: n };
     } catch (error) {
       if (!(error instanceof AttemptError)) throw error;
       last = error;

@@ -24,6 +24,8 @@ export interface LandOptions {
   catalogPartRows?: number;
   /** API days landed at once (default 4). */
   apiConcurrency?: number;
+  /** Follow same-origin redirects of the API (default: refuse every redirect). */
+  followRedirects?: boolean;
   storage?: Storage;
   log?: Logger;
 }
@@ -57,6 +59,7 @@ export function landContext(env: Environment, options: LandOptions = {}): LandCo
     songsPath: options.songsPath ? env.resolvePath(options.songsPath) : joinSourcePath(sparkifyPath, "song_data"),
     catalogPartRows: partRows,
     apiConcurrency: options.apiConcurrency ?? 4,
+    followRedirects: options.followRedirects ?? false,
   };
 }
 

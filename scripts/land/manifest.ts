@@ -17,7 +17,8 @@ export interface ManifestFile {
 /** Where a partition's data came from. */
 export type ManifestOrigin =
   | { kind: "query"; database: string; address: string; query: string }
-  | { kind: "http"; url: string }
+  /** `url`: the URL that gave the body; `requested_url` only when a same-origin redirect led there. */
+  | { kind: "http"; url: string; requested_url?: string }
   | { kind: "files"; root: string };
 
 /** `_manifest.json` of a landed partition; written last, it is what makes the partition exist. */

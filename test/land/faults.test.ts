@@ -37,14 +37,14 @@ function recorder(): { log: Logger; warnings: string[] } {
 }
 
 /** Lands api for one or two days from a server with `faults`; returns what happened. */
-async function landWith(faults: FaultConfig, name: string, days = 1) {
+async function landWith(faults: FaultConfig, name: string, days = 1, followRedirects = false) {
   const server = await startApiServer({ generator, tracks, faults });
   const storage = new LocalStorage(path.join(dir, name));
   const { log, warnings } = recorder();
   const started = Date.now();
   try {
     const endDate = days === 1 ? "2018-11-02" : "2018-11-03";
-    const outcome = await landSources(env, { sources: ["api"], startDate: "2018-11-02", endDate, apiBaseUrl: server.url, retry, storage, log }).then(
+    const outcome = await landSources(env, { sources: ["api"], startDate: "2018-11-02", endDate, apiBaseUrl: server.url, retry, storage, log, followRedirects }).then(
       (summary) => ({ summary, error: null }),
       (error: unknown) => ({ summary: null, error }),
     );
@@ -133,5 +133,35 @@ describe("landing the API through injected faults", () => {
     }
     const all = (await listPartitions(result.storage, "api/users")).map((p) => p.manifest.rows);
     expect(all.reduce((a, b) => a + b, 0)).toBeGreaterThan(2 * generator.usersPerDay);
+  });
+});
+
+describe("HTTP redirects of the API (issue 22.8)", () => {
+  it("refuses a redirect to another origin, naming both URLs, without retrying or publishing", async () => {
+    const other = await startApiServer({ generator, tracks });
+    try {
+      const result = await landWith({ redirect: { to: other.url, paths: ["/users"] } }, "redirect-other");
+      const message = describeError(result.error);
+      expect(message).toContain(`refused a redirect to another origin: HTTP 302 from ${result.url}/users?start_date=2018-11-02&end_date=2018-11-02 to ${other.url}/moved/users?start_date=2018-11-02`);
+      expect(message).not.toContain("attempts");
+      expect(result.warnings).toEqual([]);
+      for (const entity of ["api/users", "api/sessions"] as const) expect(await listPartitions(result.storage, entity)).toEqual([]);
+      expect(await result.storage.list("_staging/")).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("refuses a same-origin redirect by default and follows it with followRedirects, recording the final URL", async () => {
+    const refused = await landWith({ redirect: { paths: ["/users"] } }, "redirect-same-refused");
+    expect(describeError(refused.error)).toMatch(/refused a redirect: HTTP 302 from .*\/users\?.* to .*\/moved\/users\?.*pass --follow-redirects/);
+    const followed = await landWith({ redirect: { paths: ["/users"] } }, "redirect-same-followed", 1, true);
+    expect(followed.error).toBeNull();
+    const [users] = await listPartitions(followed.storage, "api/users");
+    const asked = `${followed.url}/users?start_date=2018-11-02&end_date=2018-11-02`;
+    expect(users.manifest.origin).toEqual({ kind: "http", url: `${followed.url}/moved/users?start_date=2018-11-02&end_date=2018-11-02`, requested_url: asked });
+    expect(users.manifest.rows).toBeGreaterThan(0);
+    const [sessions] = await listPartitions(followed.storage, "api/sessions");
+    expect(sessions.manifest.origin).toEqual({ kind: "http", url: `${followed.url}/sessions?start_date=2018-11-02&end_date=2018-11-02` });
   });
 });

@@ -18,6 +18,7 @@ export const command: Command = {
     "end-date": { type: "string", description: "last day of the window (default: sources.end_date)" },
     "songs-path": { type: "string", description: "Sparkify song files, folder or s3:// URI (default: <sparkify path>/song_data)" },
     "sparkify-path": { type: "string", description: "Sparkify root (song_data/, log_data/), folder or s3:// URI (default: sources.sparkify_path)" },
+    "follow-redirects": { type: "boolean", description: "follow HTTP redirects of the API within its origin (another origin is always refused)" },
   },
   async run({ env, values, log, json }) {
     const sources = ((values.source as string[] | undefined) ?? []).flatMap((s) => s.split(",")).filter(Boolean);
@@ -30,6 +31,7 @@ export const command: Command = {
       endDate: values["end-date"] as string | undefined,
       songsPath: values["songs-path"] as string | undefined,
       sparkifyPath: values["sparkify-path"] as string | undefined,
+      followRedirects: Boolean(values["follow-redirects"]),
       log,
     });
     const rows = summary.entities.map((e) => ({ entity: e.entity, partitions: e.partitions, rows: e.rows, bytes: e.bytes }));
