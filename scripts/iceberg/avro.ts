@@ -234,6 +234,8 @@ export interface ManifestContext {
   schema: IcebergSchema;
   spec: PartitionSpec;
   metadata: TableMetadata;
+  /** A data manifest (default) or a delete manifest (entries of delete files). */
+  content?: "data" | "deletes";
 }
 
 export function encodeManifest(entries: ManifestEntry[], context: ManifestContext): Promise<Buffer> {
@@ -244,7 +246,7 @@ export function encodeManifest(entries: ManifestEntry[], context: ManifestContex
       "partition-spec": JSON.stringify(context.spec.fields),
       "partition-spec-id": String(context.spec["spec-id"]),
       "format-version": "2",
-      content: "data",
+      content: context.content ?? "data",
     }),
   );
 }

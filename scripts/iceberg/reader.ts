@@ -1,18 +1,20 @@
 /**
- * Reading a table: the live data files of a snapshot (manifest list → manifests → entries not deleted),
- * and their rows as Arrow record batches or plain row objects (parquet-wasm readParquet), one data file
- * in memory at a time.
+ * Reading a table: the live data and delete files of a snapshot (manifest list → manifests → entries not
+ * deleted), and their rows as Arrow record batches or plain row objects (parquet-wasm readParquet), one
+ * data file in memory at a time, with the snapshot's position and equality deletes applied (deletes.ts).
  */
 import { openAsBlob } from "node:fs";
 import { tableFromIPC, type RecordBatch, type Vector } from "apache-arrow";
 import * as pq from "parquet-wasm";
 import type { SilverType } from "../silver/tables.ts";
 import type { Storage } from "../storage/types.ts";
+import { LakehouseError } from "../core/errors.ts";
+import { deleteIndex, keptSlices, type LiveDeleteFile } from "./deletes.ts";
 import { keyOf } from "./locations.ts";
 import { readManifest, readManifestList } from "./manifests.ts";
 import { currentSchema, currentSnapshot, snapshotById } from "./metadata.ts";
 import { partitionDate, specById } from "./partitioning.ts";
-import { STATUS_DELETED, type IcebergField, type LiveDataFile, type Row, type Snapshot, type TableMetadata } from "./types.ts";
+import { CONTENT_DATA, STATUS_DELETED, type IcebergField, type LiveDataFile, type Row, type Snapshot, type TableMetadata } from "./types.ts";
 
 export interface ReadOptions {
   /** A snapshot other than the current one. */
@@ -27,20 +29,48 @@ function pickSnapshot(metadata: TableMetadata, snapshotId?: bigint): Snapshot | 
   return snapshotId === undefined ? currentSnapshot(metadata) : snapshotById(metadata, snapshotId);
 }
 
-/** The live data files of the current (or given) snapshot, sorted by partition then path. */
-export async function snapshotFiles(storage: Storage, metadata: TableMetadata, options: ReadOptions = {}): Promise<LiveDataFile[]> {
+/** The live data and delete files of a snapshot. */
+export interface SnapshotScan {
+  dataFiles: LiveDataFile[];
+  deleteFiles: LiveDeleteFile[];
+}
+
+/**
+ * The live data files (sorted by partition then path) and delete files of the current (or given) snapshot:
+ * manifest list → manifests (data and delete manifests, spec "Manifest Lists") → entries not DELETED.
+ */
+export async function snapshotScan(storage: Storage, metadata: TableMetadata, options: ReadOptions = {}): Promise<SnapshotScan> {
   const snapshot = pickSnapshot(metadata, options.snapshotId);
-  if (!snapshot) return [];
+  if (!snapshot) return { dataFiles: [], deleteFiles: [] };
   const wanted = options.partitions ? new Set(options.partitions) : null;
-  const out: LiveDataFile[] = [];
+  const dataFiles: LiveDataFile[] = [];
+  const deleteFiles: LiveDeleteFile[] = [];
   for (const manifest of await readManifestList(storage, snapshot)) {
-    if (manifest.content !== 0) continue;
+    const spec = specById(metadata, manifest.partition_spec_id, manifest.manifest_path);
     for (const entry of await readManifest(storage, manifest)) {
       if (entry.status === STATUS_DELETED) continue;
       const f = entry.data_file;
-      const partition = partitionDate(specById(metadata, manifest.partition_spec_id, manifest.manifest_path), metadata, f.partition);
+      const sequenceNumber = entry.sequence_number ?? manifest.sequence_number;
+      if (manifest.content !== CONTENT_DATA || f.content !== CONTENT_DATA) {
+        if (f.content === CONTENT_DATA) {
+          throw new LakehouseError("iceberg", `delete manifest lists data file ${f.file_path}`, { file: manifest.manifest_path, field: "content" }, "the manifest is damaged");
+        }
+        deleteFiles.push({
+          key: keyOf(storage, f.file_path),
+          path: f.file_path,
+          content: f.content,
+          sequenceNumber,
+          partitionSpecId: manifest.partition_spec_id,
+          partitionValues: f.partition,
+          recordCount: f.record_count,
+          manifestPath: manifest.manifest_path,
+          dataFile: f,
+        });
+        continue;
+      }
+      const partition = partitionDate(spec, metadata, f.partition);
       if (wanted && (partition === null || !wanted.has(partition))) continue;
-      out.push({
+      dataFiles.push({
         key: keyOf(storage, f.file_path),
         path: f.file_path,
         partition,
@@ -48,12 +78,21 @@ export async function snapshotFiles(storage: Storage, metadata: TableMetadata, o
         partitionSpecId: manifest.partition_spec_id,
         recordCount: f.record_count,
         sizeBytes: f.file_size_in_bytes,
-        sequenceNumber: entry.sequence_number ?? manifest.sequence_number,
+        sequenceNumber,
         dataFile: f,
       });
     }
   }
-  return out.sort((a, b) => ((a.partition ?? "") + a.path < (b.partition ?? "") + b.path ? -1 : 1));
+  dataFiles.sort((a, b) => ((a.partition ?? "") + a.path < (b.partition ?? "") + b.path ? -1 : 1));
+  return { dataFiles, deleteFiles };
+}
+
+/**
+ * The live data files of the current (or given) snapshot, sorted by partition then path. Their record
+ * counts are before row-level deletes (see snapshotScan for the delete files).
+ */
+export async function snapshotFiles(storage: Storage, metadata: TableMetadata, options: ReadOptions = {}): Promise<LiveDataFile[]> {
+  return (await snapshotScan(storage, metadata, options)).dataFiles;
 }
 
 /**
@@ -75,9 +114,22 @@ export async function* readDataFile(storage: Storage, key: string, batchSize = 6
   }
 }
 
-/** Arrow record batches of every live data file of the snapshot. */
+/** Arrow record batches of every live data file of the snapshot, with its position and equality deletes applied. */
 export async function* readBatches(storage: Storage, metadata: TableMetadata, options: ReadOptions = {}): AsyncGenerator<RecordBatch> {
-  for (const file of await snapshotFiles(storage, metadata, options)) yield* readDataFile(storage, file.key, options.batchSize);
+  const scan = await snapshotScan(storage, metadata, options);
+  const deletes = deleteIndex(storage, metadata, scan.deleteFiles, (s, key) => readDataFile(s, key));
+  for (const file of scan.dataFiles) {
+    const drop = await deletes.forFile(file);
+    if (!drop) {
+      yield* readDataFile(storage, file.key, options.batchSize);
+      continue;
+    }
+    let offset = 0;
+    for await (const batch of readDataFile(storage, file.key, options.batchSize)) {
+      yield* keptSlices(batch, offset, drop);
+      offset += batch.numRows;
+    }
+  }
 }
 
 /**

@@ -7,8 +7,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
-import type { DirectoryCatalog } from "../../scripts/iceberg/catalog.ts";
+import { encodeManifest, encodeManifestList } from "../../scripts/iceberg/avro.ts";
+import { metadataVersion, type DirectoryCatalog } from "../../scripts/iceberg/catalog.ts";
 import { uriOf } from "../../scripts/iceberg/locations.ts";
+import { readManifestList } from "../../scripts/iceberg/manifests.ts";
+import { stringifyMetadata } from "../../scripts/iceberg/metadata-json.ts";
+import { currentSchema, currentSnapshot, withSnapshot } from "../../scripts/iceberg/metadata.ts";
+import { ParquetFileWriter } from "../../scripts/iceberg/parquet.ts";
+import { defaultSpec } from "../../scripts/iceberg/partitioning.ts";
+import type { DataFile, IcebergField, ManifestEntry, ManifestFile, Row, Snapshot, SnapshotSummary } from "../../scripts/iceberg/types.ts";
+import { dataFileOf } from "../../scripts/iceberg/writer.ts";
 import type { Storage } from "../../scripts/storage/types.ts";
 
 export const REFERENCE = path.resolve("test/iceberg/reference");
@@ -43,4 +51,84 @@ export async function foreignTable(storage: Storage, catalog: DirectoryCatalog, 
   await storage.put(key, text);
   await catalog.commitTable(name, null, uriOf(storage, key));
   return { text, location: uriOf(storage, key) };
+}
+
+/**
+ * What another engine's commit does, with this library's encoders standing in for that engine's: writes
+ * one manifest per `manifests` group (data or deletes), a manifest list of those plus `keep` (listed
+ * unchanged), a snapshot with the given operation and a large (above 2^53) id, a new metadata file, then
+ * swaps the catalog pointer.
+ */
+export interface ForeignManifest {
+  content: "data" | "deletes";
+  entries: ManifestEntry[];
+}
+
+export async function foreignCommit(
+  storage: Storage,
+  catalog: DirectoryCatalog,
+  name: string,
+  operation: SnapshotSummary["operation"],
+  build: (parentManifests: ManifestFile[], snapshotId: bigint, sequenceNumber: number) => { keep: ManifestFile[]; manifests: ForeignManifest[] },
+): Promise<{ snapshotId: bigint; metadataLocation: string }> {
+  const loaded = (await catalog.loadTable(name))!;
+  const base = loaded.metadata;
+  const parent = currentSnapshot(base);
+  const parentManifests = parent ? await readManifestList(storage, parent) : [];
+  const snapshotId = 7_000_000_000_000_000_000n + BigInt(base.snapshots.length) * 1_000_003n + 17n;
+  const sequenceNumber = base["last-sequence-number"] + 1;
+  const { keep, manifests } = build(parentManifests, snapshotId, sequenceNumber);
+  const tableKey = catalog.tableKey(name);
+  const spec = defaultSpec(base);
+  const written: ManifestFile[] = [];
+  for (const group of manifests) {
+    const key = `${tableKey}/metadata/foreign-${randomUUID()}-m0.avro`;
+    const bytes = await encodeManifest(group.entries, { schema: currentSchema(base), spec, metadata: base, content: group.content });
+    await storage.put(key, bytes);
+    const of = (status: number) => group.entries.filter((e) => e.status === status);
+    const rows = (list: ManifestEntry[]) => list.reduce((n, e) => n + e.data_file.record_count, 0);
+    written.push({
+      manifest_path: uriOf(storage, key), manifest_length: bytes.length, partition_spec_id: spec["spec-id"], content: group.content === "data" ? 0 : 1,
+      sequence_number: sequenceNumber, min_sequence_number: Math.min(...group.entries.map((e) => e.sequence_number ?? sequenceNumber)), added_snapshot_id: snapshotId,
+      added_files_count: of(1).length, existing_files_count: of(0).length, deleted_files_count: of(2).length,
+      added_rows_count: rows(of(1)), existing_rows_count: rows(of(0)), deleted_rows_count: rows(of(2)), partitions: null, key_metadata: null,
+    });
+  }
+  const listKey = `${tableKey}/metadata/snap-${snapshotId}-1-${randomUUID()}.avro`;
+  await storage.put(listKey, await encodeManifestList([...written, ...keep], { snapshotId, parentSnapshotId: parent?.["snapshot-id"] ?? null, sequenceNumber }));
+  const snapshot: Snapshot = {
+    "snapshot-id": snapshotId,
+    ...(parent ? { "parent-snapshot-id": parent["snapshot-id"] } : {}),
+    "sequence-number": sequenceNumber,
+    "timestamp-ms": Date.now(),
+    "manifest-list": uriOf(storage, listKey),
+    summary: { operation, "engine-name": "foreign-test-engine" },
+    "schema-id": base["current-schema-id"],
+  };
+  const next = withSnapshot(base, loaded.metadataLocation, snapshot);
+  const key = `${tableKey}/metadata/${String((metadataVersion(loaded.metadataLocation) ?? 0) + 1).padStart(5, "0")}-${randomUUID()}.metadata.json`;
+  await storage.put(key, stringifyMetadata(next));
+  await catalog.commitTable(name, loaded.metadataLocation, uriOf(storage, key));
+  return { snapshotId, metadataLocation: uriOf(storage, key) };
+}
+
+/** A position delete file (spec "Position Delete Files": file_path 2147483546, pos 2147483545) as Parquet. */
+export async function positionDeleteFile(storage: Storage, key: string, deletes: { path: string; pos: number }[], partition: DataFile["partition"]): Promise<DataFile> {
+  const fields: IcebergField[] = [
+    { id: 2147483546, name: "file_path", type: "string", required: true },
+    { id: 2147483545, name: "pos", type: "long", required: true },
+  ];
+  return deleteFile(storage, key, fields, deletes.map((d) => ({ file_path: d.path, pos: BigInt(d.pos) })), partition, 1, null);
+}
+
+/** An equality delete file over `fields` (the table's columns, by field id). */
+export async function equalityDeleteFile(storage: Storage, key: string, fields: IcebergField[], rows: Row[], partition: DataFile["partition"]): Promise<DataFile> {
+  return deleteFile(storage, key, fields.map((f) => ({ ...f, required: false })), rows, partition, 2, fields.map((f) => f.id));
+}
+
+async function deleteFile(storage: Storage, key: string, fields: IcebergField[], rows: Row[], partition: DataFile["partition"], content: 1 | 2, equalityIds: number[] | null): Promise<DataFile> {
+  const writer = new ParquetFileWriter(storage, key, fields, { rowGroupRows: 1000 });
+  for (const row of rows) if (writer.append(row)) await writer.flush();
+  const written = (await writer.close())!;
+  return { ...dataFileOf(storage, written, fields, {}), partition, content, equality_ids: equalityIds, sort_order_id: null };
 }
