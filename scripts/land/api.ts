@@ -1,7 +1,8 @@
 import { addManifest, emptyResult, type EntityResult, type LandContext } from "./context.ts";
 import { fetchJsonArray } from "./http.ts";
 import { daysOf } from "./layout.ts";
-import type { Manifest } from "./manifest.ts";
+import { LakehouseError } from "../core/errors.ts";
+import type { Manifest, ManifestOrigin } from "./manifest.ts";
 import { PartitionStager } from "./stager.ts";
 
 export const API_ENTITIES = ["api/users", "api/sessions"] as const;
@@ -13,29 +14,51 @@ export function apiUrl(baseUrl: string, entity: ApiEntity, day: string): string 
   return `${baseUrl.replace(/\/+$/, "")}/${path}?start_date=${day}&end_date=${day}`;
 }
 
+/** The error of a failed day: which entity, which day, and that none of the day's entities was published. */
+function dayFailed(error: unknown, entity: ApiEntity, day: string, entities: readonly ApiEntity[]): LakehouseError {
+  const others = entities.filter((e) => e !== entity);
+  const message = `${entity} of ${day} failed, so ${others.length ? `neither it nor ${others.join(", ")} of that day was` : "nothing of that day was"} published: ${error instanceof LakehouseError ? error.message : (error as Error).message}`;
+  return new LakehouseError("land", message, error instanceof LakehouseError ? error.context : {}, error instanceof LakehouseError ? error.hint : undefined, { cause: error });
+}
+
 /**
  * Lands the API's users and sessions, one request and one partition per day of the window, the body stored
  * as received (duplicates and odd records included: silver judges them). A day that fails after its retries
- * stops the run with the URL and byte offset; nothing of that day is published.
+ * stops the run with the entity, day, URL and byte offset; nothing of that day is published, for any entity
+ * (the day's partitions are published one after the other only once all of them are staged).
  */
 export async function landApi(ctx: LandContext, entities: readonly ApiEntity[] = API_ENTITIES): Promise<EntityResult[]> {
   const days = daysOf(ctx.window.start_date, ctx.window.end_date);
   const byDay = new Map<string, Manifest[]>();
   let done = 0;
+  // A day is landed whole across entities: every entity is fetched and staged first, then all are published
+  // together; if one fails, nothing of the day is published and the error names the entity and the day.
   const landDay = async (day: string) => {
-    const manifests: Manifest[] = [];
-    for (const entity of entities) {
-      const startedAt = new Date();
-      const url = apiUrl(ctx.apiBaseUrl, entity, day);
-      const fetched = await fetchJsonArray(url, ctx.retry, (message) => ctx.log.warn(message), { followRedirects: ctx.followRedirects });
-      const stager = new PartitionStager(ctx.storage, entity, day, "json");
-      try {
+    const staged: { stager: PartitionStager; url: string; fetchedUrl: string; startedAt: Date }[] = [];
+    let current: ApiEntity = entities[0];
+    try {
+      for (const entity of entities) {
+        current = entity;
+        const startedAt = new Date();
+        const url = apiUrl(ctx.apiBaseUrl, entity, day);
+        const fetched = await fetchJsonArray(url, ctx.retry, (message) => ctx.log.warn(message), { followRedirects: ctx.followRedirects });
+        const stager = new PartitionStager(ctx.storage, entity, day, "json");
+        staged.push({ stager, url, fetchedUrl: fetched.url, startedAt });
         await stager.addFile(fetched.body, { rows: fetched.rows, original: url });
-        manifests.push(await stager.publish({ source: "api", format: "json", origin: fetched.url === url ? { kind: "http", url } : { kind: "http", url: fetched.url, requested_url: url }, window: { start_date: day, end_date: day }, startedAt }));
-      } catch (error) {
-        await stager.abort();
-        throw error;
       }
+    } catch (error) {
+      for (const { stager } of staged) await stager.abort();
+      throw dayFailed(error, current, day, entities);
+    }
+    const manifests: Manifest[] = [];
+    try {
+      for (const { stager, url, fetchedUrl, startedAt } of staged) {
+        const origin: ManifestOrigin = fetchedUrl === url ? { kind: "http", url } : { kind: "http", url: fetchedUrl, requested_url: url };
+        manifests.push(await stager.publish({ source: "api", format: "json", origin, window: { start_date: day, end_date: day }, startedAt }));
+      }
+    } catch (error) {
+      for (const { stager } of staged.slice(manifests.length)) await stager.abort();
+      throw dayFailed(error, staged[manifests.length].stager.entity as ApiEntity, day, entities);
     }
     byDay.set(day, manifests);
     ctx.log.progress("land api", ++done, days.length);
