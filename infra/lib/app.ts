@@ -3,6 +3,7 @@ import { App, Validations, type Environment as CdkEnvironment } from "aws-cdk-li
 import { AwsSolutionsChecks } from "cdk-nag";
 import { loadSettings, type InfraSettings } from "./settings.ts";
 import { CatalogStack } from "./catalog-stack.ts";
+import { PipelineStack } from "./pipeline-stack.ts";
 import { StorageStack } from "./storage-stack.ts";
 import { WarehouseStack } from "./warehouse-stack.ts";
 
@@ -12,6 +13,7 @@ export interface DeftunesApp {
   storage: StorageStack;
   catalog: CatalogStack;
   warehouse: WarehouseStack;
+  pipeline: PipelineStack;
 }
 
 /** Builds the stacks into `app` (a new App when absent). `nag: false` leaves the AwsSolutions checks out. */
@@ -25,6 +27,8 @@ export function buildApp(app: App = new App(), options: { nag?: boolean; setting
   // The Spectrum role names the bucket and the database by name (prod.yaml): deploy them first.
   warehouse.addStackDependency(storage);
   warehouse.addStackDependency(catalog);
+  const pipeline = new PipelineStack(app, name("Pipeline"), settings, { env, warehouse, lakeKey: storage.key, description: "deftunes-lakehouse: the daily pipeline (Step Functions, ECS Fargate, EventBridge Scheduler, failure alarm)" });
+  pipeline.addStackDependency(catalog);
   if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { app, settings, storage, catalog, warehouse };
+  return { app, settings, storage, catalog, warehouse, pipeline };
 }

@@ -30,3 +30,37 @@ export function resourcesOf(template: Template, type: string): Array<[string, { 
 export function removeOutdir(outdir: string): void {
   fs.rmSync(outdir, { recursive: true, force: true });
 }
+
+export type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** A template value (string, Fn::Join, Ref, GetAtt, ImportValue) as one string; references written ${Id}. */
+export function flat(value: unknown): string {
+  if (typeof value === "string") return value;
+  const v = value as Record<string, unknown>;
+  if (v["Fn::Join"]) {
+    const [sep, parts] = v["Fn::Join"] as [string, unknown[]];
+    return parts.map(flat).join(sep);
+  }
+  if (v.Ref) return `\${${String(v.Ref)}}`;
+  if (v["Fn::GetAtt"]) return `\${${(v["Fn::GetAtt"] as string[]).join(".")}}`;
+  if (typeof v["Fn::Sub"] === "string") return v["Fn::Sub"];
+  if (v["Fn::ImportValue"]) return `\${import:${flat(v["Fn::ImportValue"])}}`;
+  return JSON.stringify(value);
+}
+
+export const resourcesOfStatement = (s: Statement): string[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map(flat);
+
+/** Every statement of every identity policy (AWS::IAM::Policy and roles' inline policies) in a template. */
+export function iamStatements(template: Template): Array<Statement & { policy: string }> {
+  const out: Array<Statement & { policy: string }> = [];
+  for (const [id, p] of resourcesOf(template, "AWS::IAM::Policy")) {
+    for (const s of (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement) out.push({ ...s, policy: id });
+  }
+  for (const [id, r] of resourcesOf(template, "AWS::IAM::Role")) {
+    for (const inline of (r.Properties?.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>) ?? []) {
+      for (const s of inline.PolicyDocument.Statement) out.push({ ...s, policy: id });
+    }
+  }
+  return out;
+}
