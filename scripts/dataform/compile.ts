@@ -58,9 +58,9 @@ export function locateError(root: string, error: { fileName?: string; message: s
 }
 
 /** Compiles the project for an environment; throws a LakehouseError naming file and line on the first error. */
-export async function compileProject(env: Environment, options: { projectDir?: string } = {}): Promise<CompiledGraph> {
+export async function compileProject(env: Environment, options: { projectDir?: string; args?: string[] } = {}): Promise<CompiledGraph> {
   const dir = options.projectDir ?? projectDir(env);
-  const result = await dataform(env, ["compile", "--json"], { projectDir: dir });
+  const result = await dataform(env, ["compile", "--json", ...(options.args ?? [])], { projectDir: dir });
   let graph: CompiledGraph;
   try {
     graph = JSON.parse(result.stdout) as CompiledGraph;

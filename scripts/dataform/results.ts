@@ -1,21 +1,13 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
+// What `dataform run` printed, read back as one outcome per action (succeeded, failed, skipped, disabled),
+// plus the signs that the warehouse went away while it ran. Recorded as run artifacts (artifacts.ts).
 import type { Environment } from "../core/config.ts";
+import { latestFile, type ActionOutcome, type OutcomeStatus } from "./artifacts.ts";
 
-export type ActionStatus = "successful" | "failed";
-
-export interface ActionResult {
-  status: ActionStatus;
+/** An action's outcome as read from Dataform's output; `kind` is how Dataform printed it. */
+export interface ParsedOutcome extends ActionOutcome {
   kind: "dataset" | "assertion" | "operation";
-  /** Table type as Dataform prints it (table, view, incremental) for datasets. */
-  type?: string;
-  error?: string;
-}
-
-export interface RunResults {
-  finished_at: string;
-  command: string;
-  actions: Record<string, ActionResult>;
+  /** The statement Dataform printed with the failure (its first task's, often the cleanup `drop`). */
+  statement?: string;
 }
 
 // eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters
@@ -26,48 +18,93 @@ export function plain(line: string): string {
   return line.replace(ANSI, "").trim();
 }
 
-const PATTERNS: [RegExp, ActionStatus, ActionResult["kind"]][] = [
-  [/^Dataset created:\s+(\S+)(?:\s+\[(\w+)\])?/, "successful", "dataset"],
+const PATTERNS: [RegExp, OutcomeStatus, ParsedOutcome["kind"]][] = [
+  [/^Dataset created:\s+(\S+)(?:\s+\[(\w+)\])?/, "succeeded", "dataset"],
   [/^Dataset creation failed:\s+(\S+)(?:\s+\[(\w+)\])?/, "failed", "dataset"],
-  [/^Assertion passed:\s+(\S+)/, "successful", "assertion"],
+  [/^Skipping dataset creation:\s+(\S+)(?:\s+\[(\w+)\])?/, "skipped", "dataset"],
+  [/^Dataset creation disabled:\s+(\S+)(?:\s+\[(\w+)\])?/, "disabled", "dataset"],
+  [/^Assertion passed:\s+(\S+)/, "succeeded", "assertion"],
   [/^Assertion failed:\s+(\S+)/, "failed", "assertion"],
-  [/^Operation completed successfully:\s+(\S+)/, "successful", "operation"],
+  [/^Skipping assertion execution:\s+(\S+)/, "skipped", "assertion"],
+  [/^Assertion execution disabled:\s+(\S+)/, "disabled", "assertion"],
+  [/^Operation completed successfully:\s+(\S+)/, "succeeded", "operation"],
   [/^Operation failed:\s+(\S+)/, "failed", "operation"],
+  [/^Skipping operation execution:\s+(\S+)/, "skipped", "operation"],
+  [/^Operation execution disabled:\s+(\S+)/, "disabled", "operation"],
 ];
 
-/** Reads the per-action outcome lines of `dataform run` (stdout and stderr merged in order of arrival). */
-export function parseRunOutput(lines: string[]): Record<string, ActionResult> {
-  const actions: Record<string, ActionResult> = {};
-  let last: ActionResult | undefined;
-  for (const raw of lines) {
+/** Lines that mean the warehouse connection was lost or the server went down (pg and PostgreSQL wording). */
+const CONNECTION_LOST = [
+  /terminating connection/i,
+  /Connection terminated/i,
+  /server closed the connection unexpectedly/i,
+  /the database system is (shutting down|starting up|in recovery mode)/i,
+  /\bECONNREFUSED\b|\bECONNRESET\b|\bEPIPE\b|\bETIMEDOUT\b/,
+  /Client has encountered a connection error/i,
+];
+
+export function isConnectionLoss(line: string): boolean {
+  return CONNECTION_LOST.some((re) => re.test(line));
+}
+
+/** One line of a connection-loss message: the pg wording without its `Error:` prefixes and stack. */
+export function connectionLossText(line: string): string {
+  const text = plain(line);
+  const hit = /(terminating connection[^.]*|Connection terminated[^.]*|server closed the connection unexpectedly|the database system is [a-z ]+|connect (ECONNREFUSED|ECONNRESET|ETIMEDOUT) \S+|\b(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)\b)/i.exec(text);
+  return hit ? hit[0] : text.slice(0, 160);
+}
+
+/**
+ * Reads `dataform run` output line by line (stdout and stderr merged in order of arrival): one outcome per
+ * action, the first error line of a failed one, and the first sign of a lost connection.
+ */
+export class OutcomeParser {
+  readonly outcomes: Record<string, ParsedOutcome> = {};
+  /** The first line that said the connection was lost, if any. */
+  connectionLost?: string;
+  private last?: ParsedOutcome;
+  /** A failure is reported once its error lines have been read (at the next outcome or at the end). */
+  private pending?: [string, ParsedOutcome];
+
+  constructor(private readonly onOutcome?: (name: string, outcome: ParsedOutcome) => void) {}
+
+  /** Reports a failure still waiting for its error lines (call at the end of the output). */
+  flush(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) this.onOutcome?.(...pending);
+  }
+
+  feed(raw: string): void {
     const line = plain(raw);
+    if (!this.connectionLost && isConnectionLoss(line)) this.connectionLost = connectionLossText(line);
     const hit = PATTERNS.find(([re]) => re.test(line));
     if (hit) {
       const match = hit[0].exec(line)!;
-      last = { status: hit[1], kind: hit[2], ...(match[2] ? { type: match[2] } : {}) };
-      actions[match[1]] = last;
-    } else if (last?.status === "failed" && !last.error && /error:/.test(line)) {
-      last.error = line.replace(/^.*?error:\s*/, "");
+      const outcome: ParsedOutcome = { status: hit[1], kind: hit[2], ...(match[2] ? { type: match[2] } : hit[2] === "assertion" ? { type: "assertion" } : hit[2] === "operation" ? { type: "operation" } : {}) };
+      this.flush();
+      this.outcomes[match[1]] = outcome;
+      this.last = outcome;
+      if (outcome.status === "failed") this.pending = [match[1], outcome];
+      else this.onOutcome?.(match[1], outcome);
+      return;
     }
+    const last = this.last;
+    if (last?.status !== "failed" || last.message) return;
+    if (line.startsWith("> ")) last.statement = last.statement ? `${last.statement}\n${line.slice(2)}` : line.slice(2);
+    else if (/error:/.test(line)) last.message = line.replace(/^.*?error:\s*/, "").replace(/^Error executing postgres query:\s*/, "");
   }
-  return actions;
 }
 
+/** Reads the per-action outcome lines of a whole `dataform run` output. */
+export function parseRunOutput(lines: string[]): Record<string, ParsedOutcome> {
+  const parser = new OutcomeParser();
+  for (const line of lines) parser.feed(line);
+  parser.flush();
+  return parser.outcomes;
+}
+
+/** The results file the graph page colours by: the latest invocation (runs/latest.json), never a merge. */
 export function lastRunFile(env: Environment): string {
-  return path.join(env.stackDir, "last-run.json");
-}
-
-/** Merges a run's outcomes into the last-run file (the graph page colours nodes by it). */
-export function recordRun(env: Environment, command: string, actions: Record<string, ActionResult>): RunResults {
-  const file = lastRunFile(env);
-  let previous: RunResults | undefined;
-  try {
-    previous = JSON.parse(fs.readFileSync(file, "utf8")) as RunResults;
-  } catch {
-    previous = undefined;
-  }
-  const results: RunResults = { finished_at: new Date().toISOString(), command, actions: { ...(previous?.actions ?? {}), ...actions } };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  return results;
+  return latestFile(env);
 }

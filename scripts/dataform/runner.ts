@@ -51,7 +51,15 @@ export function projectDir(env: Environment): string {
 export function dataform(
   env: Environment,
   args: string[],
-  options: { echo?: boolean; withCredentials?: boolean; projectDir?: string } = {},
+  options: {
+    echo?: boolean;
+    withCredentials?: boolean;
+    projectDir?: string;
+    /** Called with every kept line as it arrives (stdout and stderr in order). */
+    onLine?: (line: string) => void;
+    /** Called with every raw line, noise included (the full detail for a log file). */
+    onRawLine?: (line: string) => void;
+  } = {},
 ): Promise<DataformResult> {
   const bin = fromRoot("node_modules", "@dataform", "cli", "bundle.js");
   const full = [bin, ...args.slice(0, 1), options.projectDir ?? projectDir(env), ...args.slice(1)];
@@ -74,16 +82,20 @@ export function dataform(
         while ((nl = buffer.indexOf("\n")) >= 0) {
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
+          options.onRawLine?.(line);
           if (!keep(line)) continue;
           sink.push(line);
           all.push(line);
+          options.onLine?.(line);
           if (options.echo) echoTo.write(`${line}\n`);
         }
       });
       stream.on("end", () => {
+        if (buffer) options.onRawLine?.(buffer);
         if (buffer && keep(buffer)) {
           sink.push(buffer);
           all.push(buffer);
+          options.onLine?.(buffer);
           if (options.echo) echoTo.write(`${buffer}\n`);
         }
       });

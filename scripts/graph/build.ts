@@ -55,12 +55,18 @@ export interface DataformCompiled {
   dataformCoreVersion?: string;
 }
 
-/** `.lakehouse/<env>/last-run.json`: outcome per action, keyed `schema.name`. */
+/**
+ * The latest run invocation (`.lakehouse/<env>/runs/latest.json`, scripts/dataform/artifacts.ts), or an older
+ * last-run file: outcome per action, keyed `schema.name`.
+ */
 export interface LastRun {
   finished_at?: string;
   command?: string;
-  actions?: Record<string, { status?: string; error?: string }>;
+  actions?: Record<string, { status?: string; error?: string; message?: string; skipped_because?: string }>;
 }
+
+/** Artifact statuses as the page names them (succeeded → successful). */
+const PAGE_STATUS: Record<string, RunStatus> = { succeeded: "successful" };
 
 export interface BuildInput {
   compiled: DataformCompiled;
@@ -154,7 +160,8 @@ function statusOf(lastRun: LastRun | undefined, t: Target): { status: RunStatus;
   if (!actions) return { status: "unknown" };
   const hit = actions[targetId(t)] ?? actions[`${t.schema}.${t.name}`];
   if (!hit?.status) return { status: "unknown" };
-  return { status: hit.status, ...(hit.error ? { error: hit.error } : {}) };
+  const error = hit.error ?? hit.message ?? (hit.skipped_because ? `skipped: upstream ${hit.skipped_because} failed` : undefined);
+  return { status: PAGE_STATUS[hit.status] ?? hit.status, ...(error ? { error } : {}) };
 }
 
 function datasetDetails(action: DataformAction, kind: string): [string, string][] {

@@ -41,7 +41,7 @@ export interface WriteGraphResult {
 /** Where the page goes by default: `<stack dir>/graph/index.html`, i.e. .lakehouse/<env>/graph/index.html. */
 export const defaultGraphPath: (env: Environment) => string = graphPath;
 
-/** The last-run file `lakehouse run` writes: `<stack dir>/last-run.json`. */
+/** The latest run invocation: `<stack dir>/runs/latest.json` (scripts/dataform/artifacts.ts). */
 export const defaultLastRunFile: (env: Environment) => string = lastRunFile;
 
 function readJson<T>(file: string, what: string): T {

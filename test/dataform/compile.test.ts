@@ -86,11 +86,34 @@ describe("Dataform output", () => {
       "\u001b[32mAssertion passed: \u001b[0m \u001b[36mgold_assertions.ok\u001b[0m",
     ]);
     expect(actions).toEqual({
-      "gold.a": { status: "successful", kind: "dataset", type: "table" },
-      "gold.bad": { status: "failed", kind: "dataset", type: "table", error: 'Error executing postgres query: column "nope" does not exist' },
-      "gold_assertions.as": { status: "failed", kind: "assertion" },
-      "gold_assertions.ok": { status: "successful", kind: "assertion" },
+      "gold.a": { status: "succeeded", kind: "dataset", type: "table" },
+      "gold.bad": { status: "failed", kind: "dataset", type: "table", statement: 'drop table if exists "gold"."bad_temp" cascade', message: 'column "nope" does not exist' },
+      "gold_assertions.as": { status: "failed", kind: "assertion", type: "assertion" },
+      "gold_assertions.ok": { status: "succeeded", kind: "assertion", type: "assertion" },
     });
+  });
+
+  it("reads Dataform's skipped and disabled lines, and the first sign of a lost connection", async () => {
+    const { OutcomeParser } = await import("../../scripts/dataform/results.ts");
+    const seen: string[] = [];
+    const parser = new OutcomeParser((name, o) => seen.push(`${name}:${o.status}`));
+    for (const line of [
+      "\u001b[33mSkipping dataset creation: \u001b[0m \u001b[36mgold.dim_songs\u001b[0m [table]",
+      "\u001b[93mAssertion execution disabled: \u001b[0m \u001b[36mgold_assertions.w\u001b[0m [disabled]",
+      "Skipping assertion execution:  gold_assertions.x",
+      "Dataset creation failed:  gold.c [view]",
+      "  postgres error: Error executing postgres query: terminating connection due to administrator command",
+      "Error: pg.Client client error terminating connection due to unexpected postmaster exit",
+    ])
+      parser.feed(line);
+    parser.flush();
+    expect(parser.outcomes["gold.dim_songs"]).toMatchObject({ status: "skipped", type: "table" });
+    expect(parser.outcomes["gold_assertions.w"]).toMatchObject({ status: "disabled" });
+    expect(parser.outcomes["gold_assertions.x"]).toMatchObject({ status: "skipped" });
+    // A failure is reported once its error line is read.
+    expect(seen).toEqual(["gold.dim_songs:skipped", "gold_assertions.w:disabled", "gold_assertions.x:skipped", "gold.c:failed"]);
+    expect(parser.outcomes["gold.c"].message).toBe("terminating connection due to administrator command");
+    expect(parser.connectionLost).toBe("terminating connection due to administrator command");
   });
 });
 

@@ -72,10 +72,10 @@ describe("lakehouse graph", () => {
     for (const option of ["--open", "--out", "--from-json", "--last-run", "--offline"]) expect(run.stdout).toContain(option);
   });
 
-  it("writes to .lakehouse/<env>/graph/index.html and reads .lakehouse/<env>/last-run.json by default", () => {
+  it("writes to .lakehouse/<env>/graph/index.html and reads .lakehouse/<env>/runs/latest.json by default", () => {
     const env = loadEnvironment("ci");
     expect(defaultGraphPath(env)).toBe(fromRoot(".lakehouse", "ci", "graph", "index.html"));
-    expect(defaultLastRunFile(env)).toBe(fromRoot(".lakehouse", "ci", "last-run.json"));
+    expect(defaultLastRunFile(env)).toBe(fromRoot(".lakehouse", "ci", "runs", "latest.json"));
   });
 
   it("escapes what could end a script element or break JSON in it", () => {

@@ -23,7 +23,7 @@ export const command: Command = {
   usage: "[--open] [--out <file>] [--from-json <file>] [--last-run <file>] [--offline]",
   details: [
     "Writes one self-contained HTML file (no server, no network) from `dataform compile --json` plus the lake",
-    "layers, and prints its path. Statuses come from the last run's results (.lakehouse/<env>/last-run.json)",
+    "layers, and prints its path. Statuses come from the latest run invocation (.lakehouse/<env>/runs/latest.json)",
     "when there are any. Column types of models come from the warehouse when the stack is running.",
     "--json prints {path, nodes, edges, assertions, bytes}. --out - prints the page itself on stdout.",
     "--out must name a regular file (a symbolic link is followed, the file it points to replaced); a directory,",
@@ -33,7 +33,7 @@ export const command: Command = {
     open: { type: "boolean", description: "open the page in the default browser" },
     out: { type: "string", short: "o", description: "output file, or - for stdout", default: ".lakehouse/<env>/graph/index.html" },
     "from-json": { type: "string", description: "read a compiled graph (output of `lakehouse compile --json`) instead of compiling" },
-    "last-run": { type: "string", description: "run results to colour by", default: ".lakehouse/<env>/last-run.json" },
+    "last-run": { type: "string", description: "run results to colour by", default: ".lakehouse/<env>/runs/latest.json" },
     offline: { type: "boolean", description: "do not read the bucket or the warehouse (compiled graph and silver schemas only)" },
   },
   async run({ env, values, log, json }) {
