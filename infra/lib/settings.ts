@@ -72,6 +72,15 @@ export function parseS3Uri(uri: string): S3Location | undefined {
   return { bucket: match[1], prefix: match[2].replace(/\/+$/, "") };
 }
 
+/**
+ * The name of a Secrets Manager secret given by name or by ARN (after infra/scripts/prod-env.ts, prod.yaml
+ * holds the ARN: `arn:…:secret:<name>-<6 random characters>`).
+ */
+export function secretNameOf(value: string): string {
+  const match = /^arn:[^:]+:secretsmanager:[^:]*:\d*:secret:(.+)-[A-Za-z0-9]{6}$/.exec(value);
+  return match ? match[1] : value;
+}
+
 /** A key prefix with exactly one trailing "/" (or "" for the bucket root). */
 export function keyPrefix(prefix: string): string {
   const trimmed = prefix.replace(/^\/+|\/+$/g, "");
@@ -144,7 +153,7 @@ export function loadSettings(node: Node, environment: Environment = loadEnvironm
       workgroup: required(warehouse.workgroup, file, "warehouse.workgroup"),
       database: warehouse.database,
       adminUser: warehouse.user,
-      secretName: required(warehouse.secret_name, file, "warehouse.secret_name"),
+      secretName: secretNameOf(required(warehouse.secret_name, file, "warehouse.secret_name")),
       spectrumRoleName: roleArn.slice(roleArn.lastIndexOf("/") + 1),
       baseRpu: numberOf(node, "baseRpu", 8, 4),
       port: warehouse.port,
