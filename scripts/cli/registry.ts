@@ -9,6 +9,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   seed: async () => (await import("./commands/seed.ts")).command,
   land: async () => (await import("./commands/land.ts")).command,
   silver: async () => (await import("./commands/silver.ts")).command,
+  iceberg: async () => (await import("./commands/iceberg.ts")).command,
   mount: async () => (await import("./commands/mount.ts")).command,
   generate: async () => (await import("./commands/generate.ts")).command,
   compile: async () => (await import("./commands/compile.ts")).command,

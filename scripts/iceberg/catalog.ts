@@ -85,6 +85,33 @@ function requireVersion(location: string | null): number {
   return version;
 }
 
+/**
+ * The current metadata of a directory-catalog table whose metadata directory is `dir` (the key of
+ * `…/<table>/metadata`): follows the commit markers from the version hint (see the module comment).
+ */
+export async function currentByMarkers(storage: Storage, dir: string): Promise<{ version: number; location: string } | null> {
+  const target = async (version: number) => (await storage.getIfExists(`${dir}/v${version}.next`))?.toString("utf8").trim() ?? null;
+  const hint = await storage.getIfExists(`${dir}/version-hint.text`);
+  let version = hint ? Number(hint.toString("utf8").trim()) : 0;
+  if (!Number.isInteger(version) || version < 0) version = 0;
+  // A hint is only written after its version committed, but it may be missing or behind: the marker
+  // before it names its file; without that marker, start from the creation marker.
+  let file = version > 0 ? await target(version - 1) : null;
+  if (file === null || metadataVersion(file) !== version) {
+    version = 0;
+    file = null;
+  }
+  for (let steps = 0; ; steps++) {
+    const next = await target(version);
+    if (next === null) break;
+    file = next;
+    version = requireVersion(file);
+    if (steps > 1_000_000) throw new LakehouseError("iceberg", `commit markers under ${dir} form a cycle`);
+  }
+  if (version === 0 || file === null) return null;
+  return { version, location: uriOf(storage, `${dir}/${file}`) };
+}
+
 export class DirectoryCatalog implements Catalog {
   constructor(
     readonly storage: Storage,
@@ -105,33 +132,9 @@ export class DirectoryCatalog implements Catalog {
     return `${this.metadataDir(name)}/v${version}.next`;
   }
 
-  /** The file name a marker points at (version N+1 after marker N), or null when it does not exist. */
-  private async markerTarget(name: string, version: number): Promise<string | null> {
-    const next = await this.storage.getIfExists(this.marker(name, version));
-    return next === null ? null : next.toString("utf8").trim();
-  }
-
   /** Follows the commit markers to the current version: [N, location] or null when not created. */
-  private async current(name: string): Promise<{ version: number; location: string } | null> {
-    const hint = await this.storage.getIfExists(`${this.metadataDir(name)}/version-hint.text`);
-    let version = hint ? Number(hint.toString("utf8").trim()) : 0;
-    if (!Number.isInteger(version) || version < 0) version = 0;
-    // A hint is only written after its version committed, but it may be missing or behind: the marker
-    // before it names its file; without that marker, start from the creation marker.
-    let file = version > 0 ? await this.markerTarget(name, version - 1) : null;
-    if (file === null || metadataVersion(file) !== version) {
-      version = 0;
-      file = null;
-    }
-    for (let steps = 0; ; steps++) {
-      const next = await this.markerTarget(name, version);
-      if (next === null) break;
-      file = next;
-      version = requireVersion(file);
-      if (steps > 1_000_000) throw new LakehouseError("iceberg", `commit markers of ${name} form a cycle`);
-    }
-    if (version === 0 || file === null) return null;
-    return { version, location: uriOf(this.storage, `${this.metadataDir(name)}/${file}`) };
+  private current(name: string): Promise<{ version: number; location: string } | null> {
+    return currentByMarkers(this.storage, this.metadataDir(name));
   }
 
   async loadTable(name: string): Promise<LoadedTable | null> {

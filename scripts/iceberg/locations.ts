@@ -8,9 +8,21 @@ export function uriOf(storage: Storage, key: string): string {
   return `${storage.location.replace(/\/$/, "")}/${key}`;
 }
 
-/** The storage key of a URI written by {@link uriOf} with the same storage. */
+/**
+ * The spellings other engines write for the same places: Hadoop's `s3a://`/`s3n://` for `s3://`,
+ * `file:/x` and bare absolute paths for `file:///x`.
+ */
+export function normalizeUri(uri: string): string {
+  if (/^s3[an]:\/\//.test(uri)) return `s3://${uri.slice(6)}`;
+  if (/^file:\/[^/]/.test(uri)) return `file:///${uri.slice(6)}`;
+  if (uri.startsWith("/")) return `file://${uri}`;
+  return uri;
+}
+
+/** The storage key of a URI written by {@link uriOf} with the same storage (or another engine's spelling of it). */
 export function keyOf(storage: Storage, uri: string): string {
   const base = `${storage.location.replace(/\/$/, "")}/`;
+  if (!uri.startsWith(base)) uri = normalizeUri(uri);
   if (!uri.startsWith(base)) {
     throw new LakehouseError("iceberg", `path ${uri} is not inside the bucket ${storage.location}`, { file: uri }, "the table was written to another bucket location; re-create it here");
   }
