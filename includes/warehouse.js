@@ -47,6 +47,17 @@ function postgresIndex(table, columns) {
   return `create index on ${table} (${columns.join(", ")})`;
 }
 
+/**
+ * Post-operation: fresh planner statistics for a table the run just built or merged into, so that the
+ * assertions that read it next get a sane plan (issue 22: three relationships assertions of a first run
+ * after a large mount ran for minutes on estimates of an empty table). PostgreSQL does not analyse a new
+ * table until autovacuum gets to it; Redshift analyses a table created by CTAS itself and runs automatic
+ * analyze after inserts, so nothing is emitted there.
+ */
+function analyze(table) {
+  return isRedshift() ? "" : `analyze ${table}`;
+}
+
 /** Value of a project var, with a default. */
 function vars(name, fallback) {
   const value = (dataform.projectConfig.vars || {})[name];
@@ -58,4 +69,4 @@ function literal(value) {
   return `'${String(value).replace(/'/g, "''")}'`;
 }
 
-module.exports = { warehouseType, isRedshift, redshift, distributeAll, postgresIndex, vars, literal };
+module.exports = { warehouseType, isRedshift, redshift, distributeAll, postgresIndex, analyze, vars, literal };

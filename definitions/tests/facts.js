@@ -7,10 +7,6 @@ const STG_ITEMS = {
   artist_id: "varchar", artist_name: "varchar", price: "numeric(12,2)", currency: "varchar", liked: "boolean", liked_since: "timestamp",
   ingest_on: "date", processed_at: "timestamp",
 };
-const STG_USERS = {
-  user_id: "varchar", first_name: "varchar", last_name: "varchar", latitude: "double precision", longitude: "double precision",
-  place_name: "varchar", country_code: "varchar", timezone: "varchar", signed_up_at: "timestamp", ingest_on: "date", processed_at: "timestamp",
-};
 const DIM_SONGS = { song_key: "varchar", track_id: "varchar", song_id: "varchar", song_title: "varchar", release_name: "varchar", artist_key: "varchar", artist_id: "varchar", duration_seconds: "double precision", release_year: "integer" };
 const DIM_ARTISTS = { artist_key: "varchar", artist_id: "varchar", artist_name: "varchar", artist_mbid: "varchar", name_variants: "integer", track_count: "integer" };
 const DIM_USERS = {
@@ -22,6 +18,21 @@ const FACT = {
   artist_key: "varchar", artist_id: "varchar", date_key: "integer", session_started_at: "timestamp", price: "numeric(12,2)", currency: "varchar",
   liked: "boolean", liked_since: "timestamp", ingest_on: "date", silver_processed_at: "timestamp",
 };
+
+const SEEN_DAYS = { ingest_on: "date", processed_at: "timestamp" };
+const SEEN_SONGS = { track_id: "varchar", artist_id: "varchar" };
+const SEEN_ARTISTS = { artist_id: "varchar" };
+const SEEN_USERS = { user_key: "varchar", user_id: "varchar", valid_from: "timestamp", valid_to: "timestamp" };
+const seenInput = (kind) => incremental_state.target(`fct_session_items__seen_${kind}`);
+
+/** The state the fact kept on its last run (includes/incremental_state.js): days loaded, dimension rows joined. */
+function withState(test, { days = [], songs = [], artists = [], users = [] } = {}) {
+  return test
+    .input(seenInput("days"), fixtures.rows(SEEN_DAYS, days.map(([ingest_on, processed_at]) => ({ ingest_on, processed_at }))))
+    .input(seenInput("songs"), fixtures.rows(SEEN_SONGS, songs))
+    .input(seenInput("artists"), fixtures.rows(SEEN_ARTISTS, artists))
+    .input(seenInput("users"), fixtures.rows(SEEN_USERS, users));
+}
 
 const md5 = (text) => fixtures.sql(`md5('${text}')`);
 const END = "9999-12-31 00:00:00";
@@ -50,7 +61,10 @@ const factRow = (session, n, user, userKey, startedAt, track, day, processedAt, 
   price: 0.99, currency: "USD", liked: false, ingest_on: day, silver_processed_at: processedAt, ...extra,
 });
 
-test("fct_session_items full refresh: latest delivery of each session, keys to songs, artists and the user version valid at session start")
+const SONG_STATE = [{ track_id: "TR1", artist_id: "AR1" }, { track_id: "TR2", artist_id: "AR2" }];
+const ARTIST_STATE = [{ artist_id: "AR1" }, { artist_id: "AR2" }];
+
+withState(test("fct_session_items first run (no state, empty fact): latest delivery of each session, keys to songs, artists and the user version valid at session start")
   .dataset("fct_session_items__pending")
   .input("stg_api__session_items", fixtures.rows(STG_ITEMS, [
     stgItem("s1", 1, "u1", "2018-11-01 10:00:00", "TR1", "2018-11-01", { liked: true, liked_since: "2018-11-01 10:05:00.000001" }),
@@ -59,7 +73,6 @@ test("fct_session_items full refresh: latest delivery of each session, keys to s
     stgItem("s2", 1, "u1", "2018-11-01 13:00:00", "TRX", "2018-11-01"),
     stgItem("s3", 1, "u9", "2018-11-02 09:00:00", "TR2", "2018-11-02"),
   ]))
-  .input("stg_api__users", fixtures.rows(STG_USERS, []))
   .input(silver.target("session_items"), silverDays([["2018-11-01", "2018-11-02 01:00:00"], ["2018-11-02", "2018-11-03 01:00:00"]]))
   .input("dim_songs", songs)
   .input("dim_artists", artists)
@@ -67,7 +80,7 @@ test("fct_session_items full refresh: latest delivery of each session, keys to s
     { user_key: "u1-v1", user_id: "u1", valid_from: "2018-11-01 00:00:00", valid_to: "2018-11-01 12:00:00", is_current: false },
     { user_key: "u1-v2", user_id: "u1", valid_from: "2018-11-01 12:00:00", valid_to: END, is_current: true },
   ]))
-  .input("fct_session_items", fixtures.rows(FACT, []))
+  .input("fct_session_items", fixtures.rows(FACT, [])))
   .expect(fixtures.rows(FACT, [
     // s1 came again on day 2 with one item: that delivery replaces day 1's two items.
     factRow("s1", 1, "u1", "u1-v1", "2018-11-01 10:00:00", "TR1", "2018-11-02", "2018-11-03 01:00:00", { price: 1.29 }),
@@ -77,7 +90,7 @@ test("fct_session_items full refresh: latest delivery of each session, keys to s
     factRow("s3", 1, "u9", null, "2018-11-02 09:00:00", "TR2", "2018-11-02", "2018-11-03 01:00:00"),
   ]));
 
-test("fct_session_items incremental: only new days, minus sessions held from a later day, plus re-keyed rows of a corrected user")
+withState(test("fct_session_items incremental: only new days, minus sessions held from a later day, plus re-keyed rows of a corrected user")
   .dataset("fct_session_items__pending")
   .input("stg_api__session_items", fixtures.rows(STG_ITEMS, [
     // day 1: already in the fact, silver unchanged.
@@ -90,17 +103,12 @@ test("fct_session_items incremental: only new days, minus sessions held from a l
     // day 3: already in the fact.
     stgItem("s6", 1, "u1", "2018-11-02 22:00:00", "TR1", "2018-11-03"),
   ]))
-  .input("stg_api__users", fixtures.rows(STG_USERS, [
-    { user_id: "u1", ingest_on: "2018-11-01", processed_at: "2018-11-02 01:00:00" },
-    // u5: first seen on Oct 31; day 1 re-landed after the last run with a correction (processed after the watermark).
-    { user_id: "u5", ingest_on: "2018-10-31", processed_at: "2018-11-01 01:00:00" },
-    { user_id: "u5", ingest_on: "2018-11-01", processed_at: "2018-11-05 02:00:00" },
-  ]))
   .input(silver.target("session_items"), silverDays([["2018-11-01", "2018-11-02 01:00:00"], ["2018-11-02", "2018-11-03 01:00:00"], ["2018-11-03", "2018-11-04 01:00:00"]]))
   .input("dim_songs", songs)
   .input("dim_artists", artists)
   .input("dim_users", fixtures.rows(DIM_USERS, [
     { user_key: "u1-v1", user_id: "u1", valid_from: "2018-11-01 00:00:00", valid_to: END, is_current: true },
+    // u5: a late correction of day 1 opened a second version
     { user_key: "u5-v1", user_id: "u5", valid_from: "2018-10-31 00:00:00", valid_to: "2018-11-01 00:00:00", is_current: false },
     { user_key: "u5-v2", user_id: "u5", valid_from: "2018-11-01 00:00:00", valid_to: END, is_current: true },
   ]))
@@ -108,7 +116,15 @@ test("fct_session_items incremental: only new days, minus sessions held from a l
     factRow("s1", 1, "u1", "u1-v1", "2018-11-01 10:00:00", "TR1", "2018-11-01", "2018-11-02 01:00:00"),
     factRow("s5", 1, "u5", "u5-v1", "2018-11-01 15:00:00", "TR2", "2018-11-01", "2018-11-02 01:00:00"),
     factRow("s6", 1, "u1", "u1-v1", "2018-11-02 22:00:00", "TR1", "2018-11-03", "2018-11-04 01:00:00"),
-  ]))
+  ])), {
+  days: [["2018-11-01", "2018-11-02 01:00:00"], ["2018-11-03", "2018-11-04 01:00:00"]],
+  songs: SONG_STATE,
+  artists: ARTIST_STATE,
+  users: [
+    { user_key: "u1-v1", user_id: "u1", valid_from: "2018-11-01 00:00:00", valid_to: END },
+    { user_key: "u5-v1", user_id: "u5", valid_from: "2018-10-31 00:00:00", valid_to: END },
+  ],
+})
   .expect(fixtures.rows(FACT, [
     factRow("s1", 1, "u1", "u1-v1", "2018-11-01 10:00:00", "TR2", "2018-11-02", "2018-11-03 01:00:00"),
     factRow("s4", 1, "u1", "u1-v1", "2018-11-02 08:00:00", "TR1", "2018-11-02", "2018-11-03 01:00:00"),
@@ -116,13 +132,12 @@ test("fct_session_items incremental: only new days, minus sessions held from a l
     factRow("s5", 1, "u5", "u5-v2", "2018-11-01 15:00:00", "TR2", "2018-11-01", "2018-11-02 01:00:00"),
   ]));
 
-test("fct_session_items incremental: a re-landed day is selected again in full")
+withState(test("fct_session_items incremental: a re-landed day is selected again in full")
   .dataset("fct_session_items__pending")
   .input("stg_api__session_items", fixtures.rows(STG_ITEMS, [
     stgItem("s1", 1, "u1", "2018-11-01 10:00:00", "TR1", "2018-11-01", { processed_at: "2018-11-06 00:00:00" }),
     stgItem("s2", 1, "u1", "2018-11-02 10:00:00", "TR1", "2018-11-02"),
   ]))
-  .input("stg_api__users", fixtures.rows(STG_USERS, []))
   // day 1 processed again on Nov 6 (re-landed); the fact holds day 1 as processed on Nov 2.
   .input(silver.target("session_items"), silverDays([["2018-11-01", "2018-11-06 00:00:00"], ["2018-11-02", "2018-11-03 01:00:00"]]))
   .input("dim_songs", songs)
@@ -132,7 +147,41 @@ test("fct_session_items incremental: a re-landed day is selected again in full")
     factRow("s1", 1, "u1", "u1-v1", "2018-11-01 10:00:00", "TR1", "2018-11-01", "2018-11-02 01:00:00"),
     factRow("s1", 2, "u1", "u1-v1", "2018-11-01 10:00:00", "TR2", "2018-11-01", "2018-11-02 01:00:00"),
     factRow("s2", 1, "u1", "u1-v1", "2018-11-02 10:00:00", "TR1", "2018-11-02", "2018-11-03 01:00:00"),
-  ]))
+  ])), {
+  days: [["2018-11-01", "2018-11-02 01:00:00"], ["2018-11-02", "2018-11-03 01:00:00"]],
+  songs: SONG_STATE,
+  artists: ARTIST_STATE,
+  users: [{ user_key: "u1-v1", user_id: "u1", valid_from: "2018-11-01 00:00:00", valid_to: END }],
+})
   .expect(fixtures.rows(FACT, [
     factRow("s1", 1, "u1", "u1-v1", "2018-11-01 10:00:00", "TR1", "2018-11-01", "2018-11-06 00:00:00"),
+  ]));
+
+withState(test("fct_session_items incremental: a re-landed day that lost a session brings back its earlier delivery; a late song keys items already loaded")
+  .dataset("fct_session_items__pending")
+  .input("stg_api__session_items", fixtures.rows(STG_ITEMS, [
+    // s1 was delivered on days 1 and 2; day 2 was re-landed without it: day 1's copy is the latest again.
+    stgItem("s1", 1, "u1", "2018-11-01 10:00:00", "TR1", "2018-11-01", { price: 0.5 }),
+    stgItem("s2", 1, "u1", "2018-11-02 10:00:00", "TR1", "2018-11-02", { processed_at: "2018-11-06 00:00:00" }),
+    // s3 (day 1, unchanged) is of TR2, which reached the catalog after it was loaded.
+    stgItem("s3", 1, "u1", "2018-11-01 11:00:00", "TR2", "2018-11-01", { artist_id: "AR9" }),
+  ]))
+  .input(silver.target("session_items"), silverDays([["2018-11-01", "2018-11-02 01:00:00"], ["2018-11-02", "2018-11-06 00:00:00"]]))
+  .input("dim_songs", songs)
+  .input("dim_artists", artists)
+  .input("dim_users", fixtures.rows(DIM_USERS, [{ user_key: "u1-v1", user_id: "u1", valid_from: "2018-11-01 00:00:00", valid_to: END, is_current: true }]))
+  .input("fct_session_items", fixtures.rows(FACT, [
+    factRow("s1", 1, "u1", "u1-v1", "2018-11-01 10:00:00", "TR1", "2018-11-02", "2018-11-03 01:00:00"),
+    factRow("s2", 1, "u1", "u1-v1", "2018-11-02 10:00:00", "TR1", "2018-11-02", "2018-11-03 01:00:00"),
+    factRow("s3", 1, "u1", "u1-v1", "2018-11-01 11:00:00", "TR2", "2018-11-01", "2018-11-02 01:00:00", { song_key: null, artist_key: null, artist_id: "AR9" }),
+  ])), {
+  days: [["2018-11-01", "2018-11-02 01:00:00"], ["2018-11-02", "2018-11-03 01:00:00"]],
+  songs: [{ track_id: "TR1", artist_id: "AR1" }],
+  artists: ARTIST_STATE,
+  users: [{ user_key: "u1-v1", user_id: "u1", valid_from: "2018-11-01 00:00:00", valid_to: END }],
+})
+  .expect(fixtures.rows(FACT, [
+    factRow("s1", 1, "u1", "u1-v1", "2018-11-01 10:00:00", "TR1", "2018-11-01", "2018-11-02 01:00:00", { price: 0.5 }),
+    factRow("s2", 1, "u1", "u1-v1", "2018-11-02 10:00:00", "TR1", "2018-11-02", "2018-11-06 00:00:00"),
+    factRow("s3", 1, "u1", "u1-v1", "2018-11-01 11:00:00", "TR2", "2018-11-01", "2018-11-02 01:00:00"),
   ]));

@@ -111,14 +111,26 @@ describe("compile for postgres and for redshift", () => {
     expect(users?.actionDescriptor?.columns?.find((c) => c.path[0] === "user_since")?.description).toMatch(/signed up/);
   });
 
-  it("makes fct_session_items incremental with a unique key and the re-landed-day delete only in incremental runs", () => {
+  it("makes fct_session_items incremental with a unique key; only an incremental run materializes its batch and deletes vanished sessions", () => {
     const fact = table(postgres, "fct_session_items");
     expect(fact.type).toBe("incremental");
     expect(fact.uniqueKey).toEqual(["session_id"]);
     expect(fact.preOps ?? []).toEqual([]);
-    expect(fact.incrementalPreOps?.join("\n")).toMatch(/delete from "gold"."fct_session_items"/);
-    expect(fact.incrementalQuery).toMatch(/changed_days/);
-    expect(fact.query).not.toMatch(/changed_days/);
+    const incrementalPreOps = fact.incrementalPreOps?.join("\n") ?? "";
+    expect(incrementalPreOps).toMatch(/create table "gold_internal"."fct_session_items__batch" as/);
+    expect(incrementalPreOps).toMatch(/changed_days/);
+    expect(fact.incrementalQuery).toMatch(/from "gold_internal"."fct_session_items__batch"/);
+    expect(fact.query).not.toMatch(/changed_days|__batch/);
+    const postOps = fact.postOps?.join("\n") ?? "";
+    expect(postOps).toMatch(/insert into "gold_internal"."fct_session_items__seen_songs"/);
+    expect(postOps).not.toMatch(/delete from "gold"."fct_session_items"/);
+  });
+
+  it("analyses every table after building it on postgres (before its assertions read it), and leaves that to Redshift there", () => {
+    const tables = postgres.tables.filter((t) => t.type === "table" || t.type === "incremental");
+    expect(tables.length).toBeGreaterThan(10);
+    for (const t of tables) expect((t.postOps ?? []).map((op) => op.trim()), t.target.name).toContain(`analyze "${t.target.schema}"."${t.target.name}"`);
+    for (const t of redshift.tables) expect((t.postOps ?? []).join("\n"), t.target.name).not.toMatch(/^\s*analyze/m);
   });
 
   it("has no select * in the marts and reports", () => {
