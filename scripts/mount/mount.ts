@@ -19,6 +19,10 @@
  *                                       recreated from their definitions in the same transaction; a view
  *                                       that no longer fits fails the mount, naming it
  *   Dependent gold views are therefore never dropped silently.
+ * - Tables that must agree (TABLE_GROUPS: sessions and session_items) are loaded in ONE transaction and
+ *   committed only if they reconcile per ingest_on (sum(item_count) = item rows): a pair that silver left
+ *   half committed (a crash between its two commits) is refused with both snapshots named, and the previous
+ *   pair stays mounted.
  */
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -174,15 +178,31 @@ async function recreateViews(client: pg.Client, views: DependentView[], tableNam
   }
 }
 
+/**
+ * One table load's transaction: its own, or a savepoint inside the transaction of its table group (then the
+ * group's commit makes it visible, together with the other tables of the group).
+ */
+interface LoadTx {
+  begin(): Promise<unknown>;
+  commit(): Promise<unknown>;
+  rollback(): Promise<unknown>;
+}
+
+function loadTx(client: pg.Client, inGroup: boolean): LoadTx {
+  return inGroup
+    ? { begin: () => client.query("savepoint mount_table"), commit: () => client.query("release savepoint mount_table"), rollback: () => client.query("rollback to savepoint mount_table") }
+    : { begin: () => client.query("begin"), commit: () => client.query("commit"), rollback: () => client.query("rollback") };
+}
+
 /** Loads one table's snapshot in one transaction; see the module comment for the four paths. */
-async function loadTable(client: pg.Client, schema: string, table: SilverTable, snapshot: SilverSnapshot, liveLayout: string | null, log?: Logger) {
+async function loadTable(client: pg.Client, schema: string, table: SilverTable, snapshot: SilverSnapshot, liveLayout: string | null, log?: Logger, tx = loadTx(client, false)) {
   const target = qualified(schema, table.name);
   const side = qualified(schema, `${table.name}__mounting`);
   const progress = (rows: number) => log?.progress(`mount silver.${table.name}`, rows, snapshot.rowCount ?? undefined);
   let method: MountMethod;
   let rows: number;
   let recreated: DependentView[] = [];
-  await client.query("begin");
+  await tx.begin();
   try {
     if (liveLayout === null) {
       method = "create";
@@ -214,9 +234,9 @@ async function loadTable(client: pg.Client, schema: string, table: SilverTable, 
     if (snapshot.rowCount !== null && rows !== snapshot.rowCount) {
       throw new Error(`read ${rows} rows but the snapshot's manifests count ${snapshot.rowCount}`);
     }
-    await client.query("commit");
+    await tx.commit();
   } catch (error) {
-    await client.query("rollback").catch(() => undefined);
+    await tx.rollback().catch(() => undefined);
     if (error instanceof LakehouseError) throw error;
     throw new LakehouseError("mount", `silver.${table.name}: ${(error as Error).message}`, { file: `silver.${table.name}` }, "the previously mounted version is unchanged", {
       cause: error,
@@ -256,9 +276,10 @@ async function loadPartitions(
   changes: SnapshotChanges,
   mountedRows: number,
   log?: Logger,
+  tx = loadTx(client, false),
 ) {
   const target = qualified(schema, table.name);
-  await client.query("begin");
+  await tx.begin();
   try {
     // An index missing from an older mount is built once; then each day's delete reads its block ranges only.
     await buildPartitionIndex(client, schema, table, { create: true, summarize: false });
@@ -280,16 +301,51 @@ async function loadPartitions(
     }
     await buildPartitionIndex(client, schema, table, { create: false, summarize: true });
     await recordMount(client, schema, table, snapshot.snapshotId, total);
-    await client.query("commit");
+    await tx.commit();
     await client.query(`analyze ${target}`);
     return total;
   } catch (error) {
-    await client.query("rollback").catch(() => undefined);
+    await tx.rollback().catch(() => undefined);
     if (error instanceof LakehouseError) throw error;
     throw new LakehouseError("mount", `silver.${table.name}: ${(error as Error).message}`, { file: `silver.${table.name}` }, "the previously mounted version is unchanged", {
       cause: error,
     });
   }
+}
+
+/**
+ * Tables that must agree: silver commits them one after the other (sessions, then session_items), so a
+ * crash between the two commits leaves a pair that does not reconcile until the next silver run repairs it.
+ * The mount loads a group in ONE transaction (each table in a savepoint) and commits it only when the
+ * group's reconciliation holds: both tables of the group become visible together, or neither does.
+ */
+export interface TableGroup {
+  tables: readonly string[];
+  /** Per `ingest_on`: the two sides that must be equal (SQL over the mounted tables, `$schema` replaced). */
+  reconcile: { what: string; left: string; right: string };
+}
+
+export const TABLE_GROUPS: readonly TableGroup[] = [
+  {
+    tables: ["sessions", "session_items"],
+    reconcile: {
+      what: "sum(sessions.item_count) vs rows of session_items",
+      left: "select ingest_on, sum(item_count)::bigint as n from $schema.sessions group by ingest_on",
+      right: "select ingest_on, count(*)::bigint as n from $schema.session_items group by ingest_on",
+    },
+  },
+];
+
+/** The days where a group's reconciliation fails (at most 5), as text; empty when it holds. */
+async function reconciliationFailures(client: pg.Client, schema: string, group: TableGroup): Promise<string[]> {
+  const q = (sql: string) => sql.replace(/\$schema\./g, `${ident(schema)}.`);
+  const result = await client.query<{ ingest_on: string; left_n: string; right_n: string }>(
+    `select to_char(coalesce(l.ingest_on, r.ingest_on), 'YYYY-MM-DD') as ingest_on, coalesce(l.n, 0) as left_n, coalesce(r.n, 0) as right_n
+       from (${q(group.reconcile.left)}) l full join (${q(group.reconcile.right)}) r on l.ingest_on = r.ingest_on
+      where coalesce(l.n, 0) <> coalesce(r.n, 0)
+      order by 1 limit 5`,
+  );
+  return result.rows.map((r) => `ingest_on=${r.ingest_on}: ${r.left_n} vs ${r.right_n}`);
 }
 
 /** Mounts the silver tables; returns one result per table (in contract order). */
@@ -299,43 +355,86 @@ export async function mountSilver(client: pg.Client, source: MountSource, option
   await client.query(`create schema if not exists ${ident(schema)}`);
   await client.query(createMountsSql(schema));
   const results: TableMountResult[] = [];
+  const grouped = new Set(TABLE_GROUPS.flatMap((g) => g.tables));
   for (const table of tables) {
-    const started = performance.now();
-    const snapshot = await source.snapshot(table);
-    if (!snapshot) {
-      results.push({ table: table.name, action: "missing", snapshotId: null, rows: 0, ms: performance.now() - started });
-      continue;
+    if (grouped.has(table.name)) continue;
+    results.push(await mountOne(client, source, schema, table, options));
+  }
+  for (const group of TABLE_GROUPS) {
+    const members = tables.filter((t) => group.tables.includes(t.name));
+    if (members.length > 0) results.push(...(await mountGroup(client, source, schema, group, members, options)));
+  }
+  const order = SILVER_TABLES.map((t) => t.name);
+  return results.sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table));
+}
+
+/**
+ * The selected tables of a group in one transaction, committed only when the group's reconciliation holds
+ * (see TABLE_GROUPS). It is checked when the whole group is selected (the default); `--tables` naming only
+ * part of a group mounts that part unchecked, as asked.
+ */
+async function mountGroup(client: pg.Client, source: MountSource, schema: string, group: TableGroup, members: SilverTable[], options: MountOptions): Promise<TableMountResult[]> {
+  const results: TableMountResult[] = [];
+  await client.query("begin");
+  try {
+    for (const table of members) results.push(await mountOne(client, source, schema, table, options, loadTx(client, true)));
+    const missing = results.filter((r) => r.action === "missing");
+    if (missing.length > 0 && missing.length < results.length) {
+      throw new LakehouseError(
+        "mount",
+        `${missing.map((r) => `silver.${r.table}`).join(", ")} not in the silver catalog: the tables ${group.tables.join(", ")} are mounted together or not at all`,
+        { file: missing.map((r) => `silver.${r.table}`).join(",") },
+        "nothing of the group was mounted; run: npx lakehouse silver",
+      );
     }
-    const live = await client.query<{ layout: string | null }>(LIVE_LAYOUT_SQL, [`${schema}.${table.name}`]);
-    const liveLayout = live.rows[0]?.layout ?? null;
-    const mounted = await client.query<{ snapshot_id: string | null; row_count: string; layout: string }>(
-      `select snapshot_id, row_count, layout from ${qualified(schema, MOUNTS_TABLE)} where table_name = $1`,
-      [table.name],
-    );
-    const record = mounted.rows[0];
-    const unchanged =
-      !options.force && record !== undefined && record.snapshot_id === snapshot.snapshotId && liveLayout !== null && liveLayout === expectedLayout(table) && record.layout === liveLayout;
-    if (unchanged) {
-      results.push({ table: table.name, action: "skipped", snapshotId: snapshot.snapshotId, rows: Number(record.row_count), ms: performance.now() - started });
-      continue;
+    if (results.some((r) => r.action === "mounted") && members.length === group.tables.length) {
+      const failures = await reconciliationFailures(client, schema, group);
+      if (failures.length > 0) {
+        throw new LakehouseError(
+          "mount",
+          `silver.${group.tables.join(" and silver.")} do not reconcile (${group.reconcile.what}): ${failures.join("; ")}; snapshots ${results.map((r) => `${r.table} ${r.snapshotId}`).join(", ")}`,
+          { file: group.tables.map((t) => `silver.${t}`).join("+") },
+          "nothing of the pair was mounted (the previous version stays); the silver pair is half committed (a crash between its two commits?): run `npx lakehouse silver`, which completes it, then mount again",
+        );
+      }
     }
-    const sameLayout = record !== undefined && liveLayout !== null && liveLayout === expectedLayout(table) && record.layout === liveLayout;
-    const changes = !options.force && sameLayout && record.snapshot_id !== null && snapshot.changesSince ? await snapshot.changesSince(record.snapshot_id) : null;
-    if (changes) {
-      const rows = await loadPartitions(client, schema, table, snapshot, changes, Number(record.row_count), options.log);
-      results.push({ table: table.name, action: "mounted", snapshotId: snapshot.snapshotId, rows, method: "partitions", partitions: changes.partitions, ms: performance.now() - started });
-      continue;
-    }
-    const loaded = await loadTable(client, schema, table, snapshot, liveLayout, options.log);
-    results.push({
-      table: table.name,
-      action: "mounted",
-      snapshotId: snapshot.snapshotId,
-      rows: loaded.rows,
-      method: loaded.method,
-      ...(loaded.recreated.length > 0 ? { recreatedViews: loaded.recreated } : {}),
-      ms: performance.now() - started,
-    });
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw error;
   }
   return results;
+}
+
+/** Mounts one table (skipped when its snapshot is mounted, by partitions when it can, else whole). */
+async function mountOne(client: pg.Client, source: MountSource, schema: string, table: SilverTable, options: MountOptions, tx?: LoadTx): Promise<TableMountResult> {
+  const started = performance.now();
+  const snapshot = await source.snapshot(table);
+  if (!snapshot) return { table: table.name, action: "missing", snapshotId: null, rows: 0, ms: performance.now() - started };
+  const live = await client.query<{ layout: string | null }>(LIVE_LAYOUT_SQL, [`${schema}.${table.name}`]);
+  const liveLayout = live.rows[0]?.layout ?? null;
+  const mounted = await client.query<{ snapshot_id: string | null; row_count: string; layout: string }>(
+    `select snapshot_id, row_count, layout from ${qualified(schema, MOUNTS_TABLE)} where table_name = $1`,
+    [table.name],
+  );
+  const record = mounted.rows[0];
+  const unchanged =
+    !options.force && record !== undefined && record.snapshot_id === snapshot.snapshotId && liveLayout !== null && liveLayout === expectedLayout(table) && record.layout === liveLayout;
+  if (unchanged) return { table: table.name, action: "skipped", snapshotId: snapshot.snapshotId, rows: Number(record.row_count), ms: performance.now() - started };
+  const sameLayout = record !== undefined && liveLayout !== null && liveLayout === expectedLayout(table) && record.layout === liveLayout;
+  const changes = !options.force && sameLayout && record.snapshot_id !== null && snapshot.changesSince ? await snapshot.changesSince(record.snapshot_id) : null;
+  if (changes) {
+    const rows = await loadPartitions(client, schema, table, snapshot, changes, Number(record.row_count), options.log, tx);
+    return { table: table.name, action: "mounted", snapshotId: snapshot.snapshotId, rows, method: "partitions", partitions: changes.partitions, ms: performance.now() - started };
+  }
+  const loaded = await loadTable(client, schema, table, snapshot, liveLayout, options.log, tx);
+  return {
+    table: table.name,
+    action: "mounted",
+    snapshotId: snapshot.snapshotId,
+    rows: loaded.rows,
+    method: loaded.method,
+    ...(loaded.recreated.length > 0 ? { recreatedViews: loaded.recreated } : {}),
+    ms: performance.now() - started,
+  };
 }

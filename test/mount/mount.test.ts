@@ -158,6 +158,64 @@ describe("mount from a reader double", () => {
   });
 });
 
+describe("sessions and session_items are mounted together or not at all (issue 22.4)", () => {
+  const session = (id: string, items: number, day = "2018-11-01"): SilverRow => ({
+    session_id: id,
+    user_id: "u1",
+    session_start_time: 1541059200123456n,
+    user_agent: "Mozilla/5.0",
+    item_count: items,
+    ingest_on: day,
+    source_file: "landing/api/sessions/x",
+    processed_at: 1541116800000001n,
+  });
+  const items = (id: string, n: number, day = "2018-11-01"): SilverRow[] =>
+    Array.from({ length: n }, (_, i) => ({
+      session_id: id,
+      user_id: "u1",
+      session_start_time: 1541059200123456n,
+      user_agent: "Mozilla/5.0",
+      item_number: i + 1,
+      song_id: "TRAAAAW128F429D538",
+      song_name: "Song",
+      artist_id: "ARD7TVE1187B99BFB1",
+      artist_name: "Casual",
+      price: 0.99,
+      currency: "USD",
+      liked: false,
+      liked_since: null,
+      ingest_on: day,
+      source_file: "landing/api/sessions/x",
+      processed_at: 1541116800000001n,
+    }));
+  const schema = "silver_pair";
+  const pair = (sessions: { id: string; rows: SilverRow[] }, sessionItems: { id: string; rows: SilverRow[] }) => source({ ...empty, sessions, session_items: sessionItems });
+  const counts = async () => (await client.query(`select (select count(*) from ${schema}.sessions)::int as s, (select count(*) from ${schema}.session_items)::int as i`)).rows[0];
+
+  it("mounts a pair that reconciles, and refuses one that does not, leaving the previous pair in place", async () => {
+    const first = await mountSilver(client, pair({ id: "s1", rows: [session("a", 2), session("b", 1)] }, { id: "i1", rows: [...items("a", 2), ...items("b", 1)] }), { schema });
+    expect(first.filter((r) => r.table.startsWith("session")).map((r) => [r.table, r.action, r.rows])).toEqual([
+      ["sessions", "mounted", 2],
+      ["session_items", "mounted", 3],
+    ]);
+    // A crash between silver's two commits: sessions of a new day are committed, their items are not.
+    const halfCommitted = pair({ id: "s2", rows: [session("a", 2), session("b", 1), session("c", 4, "2018-11-02")] }, { id: "i1", rows: [...items("a", 2), ...items("b", 1)] });
+    await expect(mountSilver(client, halfCommitted, { schema, tables: ["sessions", "session_items"] })).rejects.toThrow(
+      /^silver\.sessions and silver\.session_items do not reconcile \(sum\(sessions\.item_count\) vs rows of session_items\): ingest_on=2018-11-02: 4 vs 0; snapshots sessions s2, session_items i1$/,
+    );
+    expect(await counts()).toEqual({ s: 2, i: 3 });
+    const mounts = await client.query(`select table_name, snapshot_id from ${schema}._mounts where table_name like 'session%' order by 1`);
+    expect(mounts.rows).toEqual([
+      { table_name: "session_items", snapshot_id: "i1" },
+      { table_name: "sessions", snapshot_id: "s1" },
+    ]);
+    // Once silver has committed the items too, both go in together.
+    const repaired = await mountSilver(client, pair({ id: "s2", rows: [session("a", 2), session("b", 1), session("c", 4, "2018-11-02")] }, { id: "i2", rows: [...items("a", 2), ...items("b", 1), ...items("c", 4, "2018-11-02")] }), { schema });
+    expect(repaired.filter((r) => r.table.startsWith("session")).map((r) => r.action)).toEqual(["mounted", "mounted"]);
+    expect(await counts()).toEqual({ s: 3, i: 7 });
+  });
+});
+
 describe("mount from real Iceberg tables", () => {
   it("reads the current snapshot with the project's reader, exact values, and skips it the second time", async () => {
     const storage = openStorage(stack.env);

@@ -19,7 +19,9 @@ export const command: Command = {
     "Reads the current snapshot of every silver table with the project's Iceberg reader and loads it into",
     "PostgreSQL schema silver with COPY (same names and columns). A table whose snapshot is already mounted",
     "is skipped (silver._mounts records it); each load is one transaction, so a failed mount leaves the",
-    "previous version. Production reads silver through Redshift Spectrum instead (dataform run --tags setup).",
+    "previous version. sessions and session_items are loaded together in one transaction and refused unless",
+    "sum(item_count) equals the item rows per ingest_on (a half-committed silver pair: run lakehouse silver).",
+    "Production reads silver through Redshift Spectrum instead (dataform run --tags setup).",
     "Exit code 1 when a table is missing from the silver catalog (run lakehouse silver first).",
   ].join("\n"),
   options: {
