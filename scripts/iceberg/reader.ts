@@ -119,6 +119,9 @@ export async function* readBatches(storage: Storage, metadata: TableMetadata, op
   const scan = await snapshotScan(storage, metadata, options);
   const deletes = deleteIndex(storage, metadata, scan.deleteFiles, (s, key) => readDataFile(s, key));
   for (const file of scan.dataFiles) {
+    if (file.dataFile.file_format.toUpperCase() !== "PARQUET") {
+      throw new LakehouseError("iceberg", `data file ${file.path} is ${file.dataFile.file_format}; this reader reads Parquet only`, { file: file.path, field: "file_format" }, "rewrite the table's files as Parquet (the default of Iceberg writers)");
+    }
     const drop = await deletes.forFile(file);
     if (!drop) {
       yield* readDataFile(storage, file.key, options.batchSize);
