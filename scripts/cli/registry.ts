@@ -14,6 +14,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   generate: async () => (await import("./commands/generate.ts")).command,
   compile: async () => (await import("./commands/compile.ts")).command,
   ls: async () => (await import("./commands/ls.ts")).command,
+  show: async () => (await import("./commands/show.ts")).command,
   run: async () => (await import("./commands/run.ts")).command,
   test: async () => (await import("./commands/test.ts")).command,
   sql: async () => (await import("./commands/sql.ts")).command,
