@@ -124,6 +124,7 @@ describe("lakehouse plan --env prod (real Dataform compile, no AWS)", () => {
     expect(text.stdout).toContain(`changed: query`);
     expect(text.stdout).toMatch(/> create external schema if not exists/i);
     expect(text.stdout).toContain("Nothing was run.");
+    expect(text.stdout).toMatch(/^uses \(infra outputs → .*prod\.yaml\): workgroup deftunes-wh at \S+, secret deftunes\/redshift\/dataform, Spectrum role arn:aws:iam::\d{12}:role\/deftunes-spectrum, Glue database deftunes_silver$/m);
     expect(text.stdout + text.stderr).not.toContain(CANARY);
   });
 

@@ -29,6 +29,8 @@ export const command: Command = {
     const plan = buildPlan(env.name, graph, previous, { tags });
     if (json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     else process.stdout.write(`${formatPlan(plan, { sql: Boolean(values.sql) })}\n`);
+    // The values the infra/ stacks output (written into prod.yaml by infra/scripts/prod-env.ts) that a run would use.
+    if (!json) process.stdout.write(`uses (infra outputs → ${env.file}): workgroup ${env.warehouse.workgroup ?? "-"} at ${env.warehouse.host}, secret ${env.warehouse.secret_name ?? "-"}, Spectrum role ${env.warehouse.iam_role ?? "-"}, Glue database ${env.silver.glue_database ?? "-"}\n`);
     return 0;
   },
 };
