@@ -58,12 +58,31 @@ function glueError(action: string, error: unknown, table?: string): LakehouseErr
   return new LakehouseError("glue", `${action}: ${errorName(error)}: ${(error as Error).message}`, table ? { file: table } : {}, undefined, { cause: error });
 }
 
+/**
+ * The Glue (Hive) type of any Iceberg type, as Iceberg's Glue catalog writes it: the silver types, and
+ * what another engine may have added (float, decimal(P,S), timestamptz, uuid, fixed[N], binary, nested).
+ */
+export function glueType(type: unknown): string {
+  if (typeof type === "string") {
+    if (type in GLUE_TYPES) return GLUE_TYPES[type as IcebergField["type"]];
+    if (type === "float" || type === "binary" || /^decimal\(\d+,\s*\d+\)$/.test(type)) return type.replace(/\s+/g, "");
+    if (type === "timestamptz" || type === "timestamp_ns" || type === "timestamptz_ns") return "timestamp";
+    if (/^fixed\[\d+\]$/.test(type)) return "binary";
+    return "string"; // uuid, time, and types Glue has no name for
+  }
+  const t = type as { type?: string; fields?: { name: string; type: unknown }[]; element?: unknown; key?: unknown; value?: unknown };
+  if (t?.type === "struct") return `struct<${(t.fields ?? []).map((f) => `${f.name}:${glueType(f.type)}`).join(",")}>`;
+  if (t?.type === "list") return `array<${glueType(t.element)}>`;
+  if (t?.type === "map") return `map<${glueType(t.key)},${glueType(t.value)}>`;
+  return "string";
+}
+
 /** Glue columns from the table's current Iceberg schema (field ids and optionality in column parameters). */
 export function glueColumns(metadata: TableMetadata): Column[] {
   const schema = metadata.schemas.find((s) => s["schema-id"] === metadata["current-schema-id"]) ?? metadata.schemas[0];
   return (schema?.fields ?? []).map((field) => ({
     Name: field.name,
-    Type: GLUE_TYPES[field.type] ?? "string",
+    Type: glueType(field.type),
     ...(field.doc ? { Comment: field.doc.slice(0, 255) } : {}),
     Parameters: { "iceberg.field.id": String(field.id), "iceberg.field.optional": String(!field.required), "iceberg.field.current": "true" },
   }));

@@ -326,3 +326,63 @@ describe("glue catalog over S3 (Glue mocked at SDK client level; S3 is the loopb
     expect(count).toBe(120);
   });
 });
+
+describe("glue catalog after another engine's commit (Glue mocked at SDK client level)", () => {
+  test("a foreign commit (64-bit ids, another branch, a schema with decimal and nested columns) is read exactly and committed on top with UpdateTable", async () => {
+    const { tables } = fakeGlue({ databaseExists: true });
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    const created = await createTable(storage, catalog, ITEMS);
+    const writer = new DataFileWriter(storage, created.metadata);
+    await writer.writeAll(itemRows("2026-11-01", 10));
+    const ours = await appendFiles(storage, catalog, ITEMS.name, await writer.close());
+
+    // Another engine (e.g. a Glue table optimizer or Spark) commits: a replace snapshot with an id above
+    // 2^53 listing the same manifests, a new current schema, a branch of its own; it swaps the Glue pointer.
+    const base = (await catalog.loadTable(ITEMS.name))!;
+    const foreignId = 7_123_456_789_012_345_679n;
+    const schema = { type: "struct", "schema-id": 1, fields: [...base.metadata.schemas[0].fields, { id: 17, name: "amount", required: false, type: "decimal(10, 2)" }, { id: 18, name: "tags", required: false, type: { type: "list", "element-id": 19, element: "string", "element-required": false } }] };
+    const foreign = {
+      ...base.metadata,
+      "last-sequence-number": 2,
+      "last-column-id": 19,
+      schemas: [...base.metadata.schemas, schema],
+      "current-schema-id": 1,
+      "current-snapshot-id": foreignId,
+      snapshots: [...base.metadata.snapshots, { "snapshot-id": foreignId, "parent-snapshot-id": ours.snapshotId, "sequence-number": 2, "timestamp-ms": Date.now(), "manifest-list": base.metadata.snapshots[0]["manifest-list"], summary: { operation: "replace" }, "schema-id": 1 }],
+      refs: { main: { "snapshot-id": foreignId, type: "branch" }, audit: { "snapshot-id": ours.snapshotId, type: "branch", "max-snapshot-age-ms": 86400000 } },
+      "metadata-log": [...base.metadata["metadata-log"], { "timestamp-ms": base.metadata["last-updated-ms"], "metadata-file": base.metadataLocation }],
+    };
+    const foreignKey = "warehouse/silver/session_items/metadata/00003-5d2c7c1e-8a43-4f59-9a7e-0f1d2c3b4a59.metadata.json";
+    await storage.put(foreignKey, stringifyMetadata(foreign as never));
+    const foreignLocation = `${storage.location.replace(/\/$/, "")}/${foreignKey}`;
+    const glueTable = tables.get(ITEMS.name)!;
+    tables.set(ITEMS.name, { ...glueTable, Parameters: { ...glueTable.Parameters, metadata_location: foreignLocation, previous_metadata_location: ours.metadataLocation }, VersionId: "9" });
+    mock.resetHistory();
+
+    const loaded = (await catalog.loadTable(ITEMS.name))!;
+    expect(loaded.metadataLocation).toBe(foreignLocation);
+    expect(loaded.metadata["current-snapshot-id"]).toBe(foreignId);
+    const result = await appendFiles(storage, catalog, ITEMS.name, [], { summary: { writer: "silver" } });
+
+    const [update] = mock.commandCalls(UpdateTableCommand).map((c) => c.args[0].input);
+    expect(update.VersionId).toBe("9");
+    expect(update.TableInput!.Parameters).toEqual({ table_type: "ICEBERG", metadata_location: result.metadataLocation, previous_metadata_location: foreignLocation });
+    expect(result.metadataLocation).toMatch(version(4));
+    // Glue columns follow the foreign current schema, with Glue's names for the types this project never writes
+    expect(update.TableInput!.StorageDescriptor!.Columns!.slice(-2)).toEqual([
+      { Name: "amount", Type: "decimal(10,2)", Parameters: { "iceberg.field.id": "17", "iceberg.field.optional": "true", "iceberg.field.current": "true" } },
+      { Name: "tags", Type: "array<string>", Parameters: { "iceberg.field.id": "18", "iceberg.field.optional": "true", "iceberg.field.current": "true" } },
+    ]);
+    const text = (await storage.get(result.metadataLocation.slice(storage.location.replace(/\/$/, "").length + 1))).toString("utf8");
+    expect(text).toContain(`"parent-snapshot-id": ${foreignId}`);
+    const after = (await catalog.loadTable(ITEMS.name))!.metadata;
+    expect(after.snapshots.map((s) => s["snapshot-id"])).toEqual([ours.snapshotId, foreignId, result.snapshotId]);
+    expect(after.refs.audit).toEqual({ "snapshot-id": ours.snapshotId, type: "branch", "max-snapshot-age-ms": 86400000 });
+    expect(after["current-schema-id"]).toBe(1);
+    expect(after.snapshots[2]["schema-id"]).toBe(1);
+    // the rows are still there (the foreign snapshot lists the same manifests)
+    let rows = 0;
+    for await (const _ of readRows(storage, after)) rows++;
+    expect(rows).toBe(10);
+  });
+});
