@@ -45,7 +45,7 @@ export class PipelineStack extends Stack {
     const cluster = new ecs.Cluster(this, "Cluster", { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
 
     // The source catalog database's password (catalog_db.password_env): generated here as a placeholder,
-    // replaced by the operator with the real one (infra/README.md), injected by ECS, never in the template.
+    // replaced by the operator with the real one (README, "Deploying to AWS"), injected by ECS, never in the template.
     const catalogSecret = new secretsmanager.Secret(this, "CatalogSecret", {
       secretName: settings.pipeline.catalogSecretName,
       description: "Password of the source catalog database (catalog_db in environments/prod.yaml); set it after the first deploy",
