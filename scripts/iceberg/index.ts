@@ -19,11 +19,15 @@
  *   partitionTags(metadata, "YYYY-MM-DD") → { sha256?: "…", … }   what the commits recorded for that partition
  *   currentSnapshot(metadata)?.summary                             the last commit's summary
  *
- * Reading
+ * Reading (any v2 table; position and equality deletes applied, deletes.ts)
  *   snapshotFiles(storage, metadata, { snapshotId?, partitions? }) → LiveDataFile[] (storage key, partition, counts)
+ *   snapshotScan(storage, metadata, options?) → { dataFiles, deleteFiles }
  *   readBatches(storage, metadata, options?) → AsyncGenerator<arrow RecordBatch>
  *   readRows(storage, metadata, options?)    → AsyncGenerator<Row> (silver in-memory types)
  *   readDataFile(storage, key) / batchRows(batch, fields)
+ *
+ * Inspecting (lakehouse iceberg): openTableAt(storage, key) → LoadedTable from a table directory or metadata
+ *   file; describeTable, snapshotList, fileList, scanRows (inspect.ts)
  *
  * Maintenance
  *   vacuum(storage, catalog, name) → { deleted: string[] }   removes files no snapshot or metadata references
@@ -51,7 +55,8 @@ export { CommitConflictError, DirectoryCatalog, metadataVersion } from "./catalo
 export { DataFileWriter, type DataFileWriterOptions } from "./writer.ts";
 export { appendFiles, createTable, loadTableOrFail, replacePartitions, type CommitHooks, type CommitOptions, type CommitResult } from "./table.ts";
 export { currentSchema, currentSnapshot, partitionTags, snapshotById, PARTITION_COLUMN, PARTITION_FIELD_ID } from "./metadata.ts";
-export { batchRows, readBatches, readDataFile, readRows, snapshotFiles, type ReadOptions } from "./reader.ts";
+export { batchRows, readBatches, readDataFile, readRows, snapshotFiles, snapshotScan, type ReadOptions, type SnapshotScan } from "./reader.ts";
+export type { LiveDeleteFile } from "./deletes.ts";
 export { readManifest, readManifestList } from "./manifests.ts";
 export { parseMetadata, readMetadataFile, stringifyMetadata } from "./metadata-json.ts";
 export { vacuum, type VacuumResult } from "./vacuum.ts";

@@ -66,6 +66,31 @@ describe("directory catalog", () => {
     expect((await vacuum(bucket.storage, bucket.catalog, ITEMS.name)).deleted).toEqual([]);
   });
 
+  it("a table committed before the <NNNNN>-<uuid> names (v<N>.metadata.json markers) loads and takes new commits", async () => {
+    const legacy = tempBucket();
+    try {
+      const { metadataLocation, metadata } = await createTable(legacy.storage, legacy.catalog, ITEMS);
+      // rewrite the layout as the library wrote it before: v1.metadata.json, marker v0.next naming it, hint 1
+      const dir = "warehouse/silver/session_items/metadata";
+      await legacy.storage.put(`${dir}/v1.metadata.json`, await legacy.storage.get(metadataLocation.slice(legacy.storage.location.length + 1)));
+      await legacy.storage.delete(`${dir}/v0.next`);
+      await legacy.storage.put(`${dir}/v0.next`, "v1.metadata.json\n");
+      const loaded = (await legacy.catalog.loadTable(ITEMS.name))!;
+      expect(loaded.metadataLocation).toBe(`${legacy.storage.location}/${dir}/v1.metadata.json`);
+      expect(loaded.metadata["table-uuid"]).toBe(metadata["table-uuid"]);
+      const writer = new DataFileWriter(legacy.storage, loaded.metadata);
+      await writer.writeAll(itemRows("2026-11-01", 2));
+      const result = await appendFiles(legacy.storage, legacy.catalog, ITEMS.name, await writer.close());
+      expect(result.metadataLocation).toMatch(/\/00002-[0-9a-f-]{36}\.metadata\.json$/);
+      expect((await legacy.storage.get(`${dir}/v1.next`)).toString().trim()).toBe(result.metadataLocation.split("/").pop());
+      const again = (await legacy.catalog.loadTable(ITEMS.name))!;
+      expect(again.metadataLocation).toBe(result.metadataLocation);
+      expect(again.metadata["metadata-log"].map((e) => e["metadata-file"])).toEqual([loaded.metadataLocation]);
+    } finally {
+      legacy.cleanup();
+    }
+  });
+
   it("an aborted writer leaves nothing behind", async () => {
     const { metadata } = (await bucket.catalog.loadTable(ITEMS.name))!;
     const writer = new DataFileWriter(bucket.storage, metadata, { fileRows: 5 });
