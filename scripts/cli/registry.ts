@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   test: async () => (await import("./commands/test.ts")).command,
   sql: async () => (await import("./commands/sql.ts")).command,
   graph: async () => (await import("./commands/graph.ts")).command,
+  lineage: async () => (await import("./commands/lineage.ts")).command,
   plan: async () => (await import("./commands/plan.ts")).command,
   all: async () => (await import("./commands/all.ts")).command,
 };
