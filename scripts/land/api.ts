@@ -3,6 +3,7 @@ import { fetchJsonArray } from "./http.ts";
 import { daysOf } from "./layout.ts";
 import { LakehouseError } from "../core/errors.ts";
 import type { Manifest, ManifestOrigin } from "./manifest.ts";
+import { checkInterrupted, Interrupted } from "./run-guard.ts";
 import { PartitionStager } from "./stager.ts";
 
 export const API_ENTITIES = ["api/users", "api/sessions"] as const;
@@ -38,16 +39,19 @@ export async function landApi(ctx: LandContext, entities: readonly ApiEntity[] =
     let current: ApiEntity = entities[0];
     try {
       for (const entity of entities) {
+        checkInterrupted(ctx.signal);
         current = entity;
         const startedAt = new Date();
         const url = apiUrl(ctx.apiBaseUrl, entity, day);
-        const fetched = await fetchJsonArray(url, ctx.retry, (message) => ctx.log.warn(message), { followRedirects: ctx.followRedirects });
+        const fetched = await fetchJsonArray(url, ctx.retry, (message) => ctx.log.warn(message), { followRedirects: ctx.followRedirects, signal: ctx.signal });
         const stager = new PartitionStager(ctx.storage, entity, day, "json");
         staged.push({ stager, url, fetchedUrl: fetched.url, startedAt });
         await stager.addFile(fetched.body, { rows: fetched.rows, original: url });
       }
+      checkInterrupted(ctx.signal);
     } catch (error) {
       for (const { stager } of staged) await stager.abort();
+      if (error instanceof Interrupted) throw error;
       throw dayFailed(error, current, day, entities);
     }
     const manifests: Manifest[] = [];

@@ -3,6 +3,7 @@ import { LakehouseError } from "../core/errors.ts";
 import { withClient, connectionConfig } from "../stack/db.ts";
 import { quoteIdent } from "../seed/schema.ts";
 import { addManifest, emptyResult, type EntityResult, type LandContext } from "./context.ts";
+import { checkInterrupted } from "./run-guard.ts";
 import { PartitionStager } from "./stager.ts";
 
 /** Rows per FETCH from the server-side cursor: what is in memory at once (plus one stream buffer). */
@@ -33,6 +34,7 @@ export async function landCatalog(ctx: LandContext): Promise<EntityResult> {
       const partRows = ctx.catalogPartRows;
       let total = 0;
       for (;;) {
+        checkInterrupted(ctx.signal);
         const want = Math.min(CURSOR_BATCH_ROWS, partRows);
         const first = await fetchRows(want);
         if (first.length === 0) break;
@@ -41,6 +43,7 @@ export async function landCatalog(ctx: LandContext): Promise<EntityResult> {
         async function* chunks(): AsyncGenerator<Buffer> {
           yield lines(first);
           while (more && inPart < partRows) {
+            checkInterrupted(ctx.signal);
             const next = Math.min(CURSOR_BATCH_ROWS, partRows - inPart);
             const rows = await fetchRows(next);
             inPart += rows.length;

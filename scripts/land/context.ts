@@ -24,6 +24,8 @@ export interface LandContext {
   apiConcurrency: number;
   /** Follow same-origin HTTP redirects of the API (never other origins). */
   followRedirects: boolean;
+  /** Aborted when the run is interrupted (SIGINT/SIGTERM): landers check it between steps. */
+  signal?: AbortSignal;
 }
 
 /** Per entity: what this run published. */

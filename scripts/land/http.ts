@@ -28,6 +28,8 @@ export interface FetchOptions {
    * then any redirect fails the request. A redirect to another origin always fails, naming both URLs.
    */
   followRedirects?: boolean;
+  /** Stops the request (and its retries) when aborted: the run was interrupted. */
+  signal?: AbortSignal;
 }
 
 export const MAX_REDIRECTS = 5;
@@ -71,13 +73,15 @@ function redirectTarget(from: string, response: Response, options: FetchOptions)
 }
 
 async function attempt(first: string, policy: RetryPolicy, options: FetchOptions): Promise<{ body: Buffer; rows: number; url: string }> {
-  const signal = AbortSignal.timeout(policy.timeoutMs);
+  const timeout = AbortSignal.timeout(policy.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   let response: Response;
   let url = first;
   for (let hop = 0; ; hop++) {
     try {
       response = await fetch(url, { signal, redirect: "manual", headers: { accept: "application/json" } });
     } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
       const timedOut = signal.aborted;
       throw new AttemptError(timedOut ? `no response within ${policy.timeoutMs} ms` : `request failed: ${causeOf(error)}`, true);
     }
@@ -104,6 +108,7 @@ async function attempt(first: string, policy: RetryPolicy, options: FetchOptions
       received += value.length;
     }
   } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
     throw new AttemptError(`${signal.aborted ? `body not complete within ${policy.timeoutMs} ms` : "truncated body"} at byte offset ${received}${expected ? ` of ${expected}` : ""} (${causeOf(error)})`, true, received);
   }
   if (expected !== null && Number(expected) !== received) {
@@ -145,6 +150,7 @@ export async function fetchJsonArray(url: string, policy: RetryPolicy = DEFAULT_
       const wait = error.retryAfterMs !== undefined ? Math.min(policy.maxDelayMs, Math.max(error.retryAfterMs, backoff)) : backoff;
       onRetry?.(`GET ${url}: ${error.message}; retry ${n}/${policy.attempts - 1} in ${Math.round(wait)} ms`, wait);
       await sleep(wait);
+      if (options.signal?.aborted) throw options.signal.reason;
     }
   }
   throw new LakehouseError(

@@ -8,6 +8,7 @@ import { landCatalog } from "./catalog.ts";
 import type { EntityResult, LandContext } from "./context.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./http.ts";
 import { checkDate, SOURCES, type SourceName } from "./layout.ts";
+import { acquireLandLock, checkInterrupted, removeStaleStaging } from "./run-guard.ts";
 import { joinSourcePath, landSparkifyEvents, landSparkifySongs } from "./sparkify.ts";
 
 export interface LandOptions {
@@ -28,6 +29,8 @@ export interface LandOptions {
   followRedirects?: boolean;
   storage?: Storage;
   log?: Logger;
+  /** Aborted by SIGINT/SIGTERM (run-guard.ts withInterrupts): the run stops between steps, discarding its staging. */
+  signal?: AbortSignal;
 }
 
 export interface LandSummary {
@@ -60,12 +63,15 @@ export function landContext(env: Environment, options: LandOptions = {}): LandCo
     catalogPartRows: partRows,
     apiConcurrency: options.apiConcurrency ?? 4,
     followRedirects: options.followRedirects ?? false,
+    signal: options.signal,
   };
 }
 
 /**
  * Lands the chosen sources for the window. Each partition is published whole (manifest last) or not at
  * all; re-landing replaces partitions. Stops at the first failure (earlier partitions stay published).
+ * One run at a time per bucket (run-guard.ts): a second one refuses naming the first; the staging a killed
+ * or interrupted run left behind is removed first.
  */
 export async function landSources(env: Environment, options: LandOptions = {}): Promise<LandSummary> {
   const ctx = landContext(env, options);
@@ -73,8 +79,20 @@ export async function landSources(env: Environment, options: LandOptions = {}): 
   for (const source of sources) {
     if (!(SOURCES as readonly string[]).includes(source)) throw new LakehouseError("land", `unknown source "${source}"`, { field: "source" }, `one of ${SOURCES.join(", ")}`);
   }
+  const release = acquireLandLock(env, ctx.storage);
+  try {
+    const stale = await removeStaleStaging(ctx.storage);
+    if (stale > 0) ctx.log.info(`land: removed ${stale} stale staging files left by an interrupted run`);
+    return await landLocked(ctx, sources);
+  } finally {
+    release();
+  }
+}
+
+async function landLocked(ctx: LandContext, sources: readonly SourceName[]): Promise<LandSummary> {
   const entities: EntityResult[] = [];
   const step = async (label: string, fn: () => Promise<EntityResult | EntityResult[]>) => {
+    checkInterrupted(ctx.signal);
     const out = await ctx.log.step(label, fn, (r) =>
       (Array.isArray(r) ? r : [r]).map((e) => `${e.entity}: ${e.partitions} partitions, ${e.rows} rows, ${e.bytes} bytes`).join("; "),
     );

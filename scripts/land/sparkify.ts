@@ -1,5 +1,6 @@
 import { addManifest, emptyResult, type EntityResult, type LandContext } from "./context.ts";
 import { isIsoDate } from "./layout.ts";
+import { checkInterrupted } from "./run-guard.ts";
 import { PartitionStager } from "./stager.ts";
 import { listSourceFiles, type SourceFile } from "./sourceFiles.ts";
 
@@ -14,8 +15,9 @@ export function eventsDayOf(relative: string): string | null {
 const join = (root: string, sub: string) => `${root.replace(/\/+$/, "")}/${sub}`;
 
 /** Each file as one part; its rows are the records the entity's format counts (records.ts). */
-async function landFiles(stager: PartitionStager, files: SourceFile[], progress: () => void): Promise<void> {
+async function landFiles(stager: PartitionStager, files: SourceFile[], progress: () => void, signal?: AbortSignal): Promise<void> {
   for (const file of files) {
+    checkInterrupted(signal);
     await stager.addFile(await file.open(), { original: file.relative });
     progress();
   }
@@ -30,7 +32,8 @@ export async function landSparkifySongs(ctx: LandContext): Promise<EntityResult>
   const stager = new PartitionStager(ctx.storage, "sparkify/songs", ctx.window.end_date, "json");
   try {
     let done = 0;
-    await landFiles(stager, files, () => ctx.log.progress("land sparkify/songs", ++done, files.length));
+    await landFiles(stager, files, () => ctx.log.progress("land sparkify/songs", ++done, files.length), ctx.signal);
+    checkInterrupted(ctx.signal);
     addManifest(result, await stager.publish({ source: "sparkify", format: "json", origin: { kind: "files", root }, window: ctx.window, startedAt }));
   } catch (error) {
     await stager.abort();
@@ -58,7 +61,8 @@ export async function landSparkifyEvents(ctx: LandContext): Promise<EntityResult
     const startedAt = new Date();
     const stager = new PartitionStager(ctx.storage, "sparkify/events", day, "json");
     try {
-      await landFiles(stager, byDay.get(day)!, () => ctx.log.progress("land sparkify/events (files)", ++done, files.length));
+      await landFiles(stager, byDay.get(day)!, () => ctx.log.progress("land sparkify/events (files)", ++done, files.length), ctx.signal);
+      checkInterrupted(ctx.signal);
       addManifest(result, await stager.publish({ source: "sparkify", format: "jsonl", origin: { kind: "files", root }, window: { start_date: day, end_date: day }, startedAt }));
     } catch (error) {
       await stager.abort();

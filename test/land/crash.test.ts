@@ -9,6 +9,9 @@ import { PROJECT_ROOT } from "../../scripts/core/paths.ts";
 import { landSources } from "../../scripts/land/index.ts";
 import { listPartitions } from "../../scripts/land/partitions.ts";
 import { openStorage } from "../../scripts/storage/index.ts";
+import { describeError } from "../../scripts/core/errors.ts";
+import { fromRoot } from "../../scripts/core/paths.ts";
+import { testEnvironment } from "../helpers/stack.ts";
 import { copySparkify, walk } from "./fixtures.ts";
 
 const CHILD = fileURLToPath(new URL("./landChild.ts", import.meta.url));
@@ -66,11 +69,60 @@ describe("a landing killed mid-way", () => {
     expect(still.manifest).toEqual(v1.manifest);
     const keys = (await storage.list(still.prefix)).map((o) => o.key);
     expect(keys).toHaveLength(401);
-    // The re-run publishes version 2 in one move.
+    // The re-run publishes version 2 in one move, and removes the staging the killed run left (issue 16.5).
+    const stagingRoot = path.join(dir, "bucket", "_staging");
+    expect(walk(stagingRoot).length).toBeGreaterThan(0);
     await landSources(env, options);
+    expect(walk(stagingRoot)).toEqual([]);
     const [v2] = await listPartitions(storage, "sparkify/songs");
     expect(v2.manifest.content_sha256).not.toBe(v1.manifest.content_sha256);
     expect((await storage.get(v2.manifest.files[0].key)).toString()).toContain('"year": 1999');
     expect((await storage.list(v2.prefix)).length).toBe(401);
+  }, 120_000);
+});
+
+describe("land runs that are stopped or collide (issue 16.5, 16.7)", () => {
+  it("SIGINT stops the CLI with a message and exit 130, and leaves no staging, no lock and no partition of the step", async () => {
+    const stack = await testEnvironment();
+    try {
+      const sparkify = path.join(stack.dir, "sparkify");
+      copySparkify(sparkify, 400, []);
+      fs.mkdirSync(path.join(sparkify, "log_data"));
+      const child = spawn(process.execPath, [fromRoot("bin", "lakehouse.js"), "land", "--env", "ci", "--source", "sparkify", "--sparkify-path", sparkify, "--start-date", "2018-11-01"], {
+        env: stack.cliEnv,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const bucket = path.join(stack.dir, "bucket");
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && !(fs.existsSync(path.join(bucket, "_staging")) && walk(path.join(bucket, "_staging")).filter((f) => f.endsWith(".json")).length >= 20)) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill("SIGINT");
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/^error: land: stopped by SIGINT: the partitions in progress were discarded and their staging files removed; .*\nhint: rerun the same land/m);
+      expect(walk(path.join(bucket, "_staging"))).toEqual([]);
+      expect(fs.existsSync(path.join(bucket, "_locks", "land.lock"))).toBe(false);
+      expect(await listPartitions(openStorage(stack.env), "sparkify/songs")).toEqual([]);
+    } finally {
+      await stack.stop();
+    }
+  }, 120_000);
+
+  it("a second land on the same bucket refuses with the first one's pid and start, and leaves no litter", async () => {
+    const options = { sources: ["sparkify" as const], sparkifyPath: path.join(dir, "sparkify"), startDate: "2018-11-01", endDate: "2018-11-30" };
+    const [first, second] = await Promise.allSettled([landSources(env, options), landSources(env, options)]);
+    expect(first.status).toBe("fulfilled");
+    expect(second.status).toBe("rejected");
+    expect(describeError((second as PromiseRejectedResult).reason)).toMatch(new RegExp(`^land: .*land\\.lock: another \`land\` is running \\(pid ${process.pid}, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\) on file://`));
+    const bucket = path.join(dir, "bucket");
+    expect(walk(path.join(bucket, "_staging"))).toEqual([]);
+    expect(fs.existsSync(path.join(bucket, "_trash")) ? walk(path.join(bucket, "_trash")) : []).toEqual([]);
+    expect(walk(path.join(bucket, "landing")).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    expect(fs.existsSync(path.join(bucket, "_locks", "land.lock"))).toBe(false);
+    // And the next one runs.
+    await expect(landSources(env, options)).resolves.toMatchObject({ entities: [expect.objectContaining({ entity: "sparkify/songs", rows: 400 }), expect.anything()] });
   }, 120_000);
 });

@@ -38,12 +38,15 @@ describe("lakehouse silver (CLI)", () => {
     expect(out.tables.find((t) => t.table === "session_items")).toMatchObject({ rows: 1 });
   });
 
-  it("a rerun with --entity and --vacuum commits nothing and reports the vacuum", () => {
+  it("a rerun with --entity and --vacuum commits nothing and reports the vacuum, removing a stopped land's staging", async () => {
+    const stale = "_staging/0b8f-stopped-run/landing/api/users/ingest_on=2018-11-01/part-00000.json";
+    await openStorage(stack.env).put(stale, "[]");
     const result = lakehouse("silver", "--entity", "users", "--vacuum", "--json");
     expect(result.status, result.stderr).toBe(0);
     const out = JSON.parse(result.stdout);
     expect(out.tables).toEqual([expect.objectContaining({ table: "users", snapshot_id: null, partitions_skipped: 1 })]);
-    expect(out.vacuum).toEqual({ table_files_deleted: { users: 0 }, quarantine_files_deleted: 0 });
+    expect(out.vacuum).toEqual({ table_files_deleted: { users: 0 }, quarantine_files_deleted: 0, staging_files_deleted: 1 });
+    expect(await openStorage(stack.env).exists(stale)).toBe(false);
   });
 
   it("status --json fills silver per table", () => {

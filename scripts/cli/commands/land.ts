@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import { landSources } from "../../land/index.ts";
 import { SOURCES, type SourceName } from "../../land/layout.ts";
+import { Interrupted, withInterrupts } from "../../land/run-guard.ts";
 
 export const command: Command = {
   name: "land",
@@ -25,15 +26,29 @@ export const command: Command = {
     for (const source of sources) {
       if (!(SOURCES as readonly string[]).includes(source)) throw new LakehouseError("land", `unknown source "${source}"`, { field: "--source" }, `one of ${SOURCES.join(", ")}`);
     }
-    const summary = await landSources(env, {
-      sources: sources.length ? (sources as SourceName[]) : undefined,
-      startDate: values["start-date"] as string | undefined,
-      endDate: values["end-date"] as string | undefined,
-      songsPath: values["songs-path"] as string | undefined,
-      sparkifyPath: values["sparkify-path"] as string | undefined,
-      followRedirects: Boolean(values["follow-redirects"]),
-      log,
-    });
+    let summary;
+    try {
+      summary = await withInterrupts(
+        (signal) =>
+          landSources(env, {
+            sources: sources.length ? (sources as SourceName[]) : undefined,
+            startDate: values["start-date"] as string | undefined,
+            endDate: values["end-date"] as string | undefined,
+            songsPath: values["songs-path"] as string | undefined,
+            sparkifyPath: values["sparkify-path"] as string | undefined,
+            followRedirects: Boolean(values["follow-redirects"]),
+            log,
+            signal,
+          }),
+        (name) => log.warn(`land: ${name} received: stopping after the current step (a second ${name} exits at once)`),
+      );
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      process.stderr.write(
+        `error: land: stopped by ${error.signalName}: the partitions in progress were discarded and their staging files removed; partitions published before (the ✔ lines above) are kept\nhint: rerun the same land to complete the window\n`,
+      );
+      return error.signalName === "SIGINT" ? 130 : 143;
+    }
     const rows = summary.entities.map((e) => ({ entity: e.entity, partitions: e.partitions, rows: e.rows, bytes: e.bytes }));
     if (json) {
       process.stdout.write(`${JSON.stringify({ window: summary.window, location: summary.location, entities: rows }, null, 2)}\n`);

@@ -33,7 +33,7 @@ export const command: Command = {
     const started = performance.now();
     const tables = await runSilver(env, { entities, fullRefresh: Boolean(values["full-refresh"]), workers: workersText ? Number(workersText) : undefined, log });
     let vacuum: VacuumReport | undefined;
-    if (values.vacuum) vacuum = await vacuumSilver(openSilverCatalog(env), entities, log);
+    if (values.vacuum) vacuum = await vacuumSilver(openSilverCatalog(env), entities, log, env);
     log.info(summaryLine(tables, performance.now() - started));
     if (json) process.stdout.write(`${JSON.stringify({ tables, ...(vacuum ? { vacuum } : {}) }, null, 2)}\n`);
   },
