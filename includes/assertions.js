@@ -49,9 +49,35 @@ function columnList(columns) {
   return columns.map(quoteIdent).join(", ");
 }
 
-/** The model's rows the rule looks at: all of them, or those matching `where`. */
-function modelCte(rule, relation) {
-  return `model as (\n  select * from ${relation}${rule.where ? `\n  where (${rule.where})` : ""}\n)`;
+/** The model's rows the rule looks at: all of them, or those matching `where`; with `scope`, only the last run's. */
+function modelCte(rule, relation, scope) {
+  if (!scope) return `model as (\n  select * from ${relation}${rule.where ? `\n  where (${rule.where})` : ""}\n)`;
+  const where = rule.where ? `\n    and (${rule.where})` : "";
+  const everything = `(select coalesce(bool_or(all_rows), false) from ${scope.relation})`;
+  const scopeColumn = scope.by === "day" ? "ingest_on" : "scope_key";
+  return [
+    `model as (`,
+    `  select * from ${relation}`,
+    `  where ${everything}${where}`,
+    `  union all`,
+    `  select * from ${relation}`,
+    `  where not ${everything}`,
+    `    and ${quoteIdent(scope.column)} in (select ${scopeColumn} from ${scope.relation} where ${scopeColumn} is not null)${where}`,
+    `)`,
+  ].join("\n");
+}
+
+/** Rule types that judge rows one by one (or, for `unique`, rows sharing the scope column): checked on a run's rows only. */
+const ROW_LEVEL_TYPES = ["not_null", "accepted_values", "accepted_range", "length", "expression", "relationships"];
+
+/**
+ * Whether `rule` can be checked on the rows of the last run only (`scope`: incremental_state.RULE_SCOPES).
+ * A grain `unique` qualifies when its columns include the scope column (duplicates share its value).
+ */
+function scopable(rule, scope) {
+  if (!scope) return false;
+  if (ROW_LEVEL_TYPES.includes(rule.type)) return true;
+  return rule.type === "unique" && rule.args.columns.includes(scope.column);
 }
 
 /**
@@ -71,6 +97,8 @@ function countsSelect(source, groupBy) {
  *  - ref(modelId): the relation of a model id (`schema__table`), already quoted
  *  - landingCounts: the relation of the landed/quarantined counts table (rules using `landed`)
  *  - now: optional SQL for "now" (a literal timestamp from the `assertions_now` var); default the warehouse clock
+ *  - scope: optional { relation, column, by }: a row-level rule reads only the rows of the model's last
+ *    run (see scopable; the table of incremental_state.RULE_SCOPES); absent, every rule reads every row
  */
 function ruleSql(rule, context) {
   const warehouse = context.warehouse || "postgres";
@@ -78,7 +106,7 @@ function ruleSql(rule, context) {
   const args = rule.args || {};
   const col = rule.column ? quoteIdent(rule.column) : null;
   const lit = (v) => literal(v, warehouse);
-  const head = `with ${modelCte(rule, rel)}`;
+  const head = `with ${modelCte(rule, rel, scopable(rule, context.scope) ? context.scope : null)}`;
 
   switch (rule.type) {
     case "not_null":
@@ -270,9 +298,10 @@ const LANDING_COUNTS_TABLE = "_landing_counts";
 /**
  * Adds one Dataform assertion per generated rule whose models are defined or declared in the project.
  * Called from definitions/assertions/rules.js once every definitions file has been loaded (so the models
- * exist whatever the file order). Returns what was added and what was left out.
+ * exist whatever the file order), with the incremental models' state include (rule scopes), if any.
+ * Returns what was added and what was left out.
  */
-function defineAssertions(session) {
+function defineAssertions(session, state = null) {
   const config = session.projectConfig;
   const assertionSchema = config.assertionSchema || "dataform_assertions";
   const warehouse = config.warehouse === "redshift" ? "redshift" : "postgres";
@@ -292,6 +321,15 @@ function defineAssertions(session) {
   const actionOf = (id) => {
     const t = targetOf(id);
     return byTarget.get(`${t.schema}.${t.name}`);
+  };
+  // rules of incremental models (and of the relations under them) that check only the last run's rows
+  // (`state`: includes/incremental_state.js), unless the project var assertions_all_rows is set (then
+  // every rule reads every row)
+  const allRows = Boolean(config.vars && config.vars.assertions_all_rows && config.vars.assertions_all_rows !== "false");
+  const scopeOf = (id, rule) => {
+    const found = state && state.RULE_SCOPES[id];
+    if (allRows || !found || !scopable(rule, found) || !actionOf(found.owner)) return null;
+    return { ...found, owner: targetOf(found.owner), target: state.target(found.scope) };
   };
   const added = [];
   const skipped = [];
@@ -314,8 +352,11 @@ function defineAssertions(session) {
       // warn-level rules must not fail `dataform run`: Dataform has no severities, so they are compiled
       // (visible in the graph) but disabled; `lakehouse test` runs and prints them.
       if (rule.severity === "warn") assertion.disabled();
+      const scope = scopeOf(model.id, rule);
+      if (scope) assertion.dependencies([scope.owner]);
       assertion.query((ctx) =>
         ruleSql(rule, {
+          scope: scope ? { relation: ctx.ref(scope.target), column: scope.column, by: scope.by } : undefined,
           warehouse,
           ref: (id) => ctx.ref(targetOf(id)),
           landingCounts: usesLandingCounts(rule) ? ctx.ref({ schema: assertionSchema, name: LANDING_COUNTS_TABLE }) : undefined,

@@ -23,11 +23,42 @@ const TABLES = {
   fct_session_items__seen_songs: { track_id: "varchar(18)", artist_id: "varchar(18)" },
   fct_session_items__seen_artists: { artist_id: "varchar(18)" },
   fct_session_items__seen_users: { user_key: "varchar(32)", user_id: "varchar(36)", valid_from: "timestamp", valid_to: "timestamp" },
+  fct_session_items__scope: { scope_key: "varchar(64)", ingest_on: "date", all_rows: "boolean" },
   songplays__seen_days: { ingest_on: "date", processed_at: "timestamp" },
   songplays__seen_songs: {
     song_id: "varchar(18)", artist_id: "varchar(18)", duration: "double precision", title_key: "varchar(1024)", artist_name_key: "varchar(1024)",
   },
+  songplays__scope: { scope_key: "varchar(64)", ingest_on: "date", all_rows: "boolean" },
 };
+
+/**
+ * What the last run of an incremental model changed, for its rules (includes/assertions.js): the keys it
+ * merged (`scope_key`) and the silver days it read (`ingest_on`), or one row `all_rows` after a full
+ * refresh. The row-level rules of the model and of the relations under it check only those rows; a rule
+ * that needs the whole table (row counts, freshness, ranges over a key) still reads everything.
+ * `owner`: the model (id) whose run writes the scope: the rules run after it. `by`: "key" (the column holds
+ * scope_key values) or "day" (ingest_on values).
+ */
+const RULE_SCOPES = {
+  gold__fct_session_items: { scope: "fct_session_items__scope", owner: "gold__fct_session_items", column: "session_id", by: "key" },
+  gold__stg_api__session_items: { scope: "fct_session_items__scope", owner: "gold__fct_session_items", column: "ingest_on", by: "day" },
+  silver__session_items: { scope: "fct_session_items__scope", owner: "gold__fct_session_items", column: "ingest_on", by: "day" },
+  sparkify__songplays: { scope: "songplays__scope", owner: "sparkify__songplays", column: "songplay_id", by: "key" },
+  sparkify__stg_sparkify__events: { scope: "songplays__scope", owner: "sparkify__songplays", column: "ingest_on", by: "day" },
+  silver__sparkify_events: { scope: "songplays__scope", owner: "sparkify__songplays", column: "ingest_on", by: "day" },
+};
+
+/** The scope rows of a run: `keys` and `days` are queries of one column each (post-operation, before the state is saved). */
+function scopeOf({ keys, days }) {
+  return `select cast(scope_key as varchar(64)) as scope_key, cast(null as date) as ingest_on, false as all_rows from (${keys}) as merged_keys
+  union all
+  select cast(null as varchar(64)) as scope_key, ingest_on, false as all_rows from (${days}) as read_days`;
+}
+
+/** The scope of a full refresh: everything. */
+function scopeAll() {
+  return `select cast(null as varchar(64)) as scope_key, cast(null as date) as ingest_on, true as all_rows`;
+}
 
 function schema() {
   const suffix = dataform.projectConfig.schemaSuffix;
@@ -101,4 +132,4 @@ function changes(current, seen, columns) {
   ) as removed`;
 }
 
-module.exports = { TABLES, schema, target, createIfMissing, createSchema, scratch, dropScratch, createScratch, clear, fill, changes };
+module.exports = { TABLES, RULE_SCOPES, scopeOf, scopeAll, schema, target, createIfMissing, createSchema, scratch, dropScratch, createScratch, clear, fill, changes };

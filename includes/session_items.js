@@ -95,15 +95,19 @@ function keyed(items, dims) {
 }
 
 /** The state the fact keeps (relations of incremental_state's fct_session_items__seen_* tables). */
-function changeCtes({ dimSongs, dimArtists, dimUsers, seen }) {
-  return [
-    `changed_days as (
+function changedDaysCte(seenDays) {
+  return `changed_days as (
 
   select ingest_on from (
-  ${state.changes("silver_days", seen.days, ["ingest_on", "processed_at"])}
+  ${state.changes("silver_days", seenDays, ["ingest_on", "processed_at"])}
   ) as days
 
-)`,
+)`;
+}
+
+function changeCtes({ dimSongs, dimArtists, dimUsers, seen }) {
+  return [
+    changedDaysCte(seen.days),
     `changed_tracks as (
 
   select distinct track_id from (
@@ -340,6 +344,22 @@ function incrementalRun({ stgItems, silverItems, dimSongs, dimArtists, dimUsers,
   };
 }
 
+/**
+ * Post-operations (create, clear, fill) of the rules' scope (incremental_state.RULE_SCOPES): the sessions
+ * merged and the days read by this run, or everything after a full refresh. Run before saveState (the
+ * changed days are those that differ from the state saved by the previous run).
+ */
+function saveScope({ silverItems, seen, scope, incremental }) {
+  const name = "fct_session_items__scope";
+  const rows = incremental
+    ? state.scopeOf({
+      keys: `select distinct session_id as scope_key from ${state.scratch(SCRATCH.batch)}`,
+      days: withCtes([silverDaysCte(silverItems), changedDaysCte(seen.days)], "select ingest_on from changed_days"),
+    })
+    : state.scopeAll();
+  return [state.createIfMissing(scope, name), state.clear(scope), state.fill(scope, name, rows)];
+}
+
 /** Post-operations of both modes: the state of the inputs the fact now reflects. */
 function saveState({ silverItems, dimSongs, dimArtists, dimUsers, seen }) {
   const current = {
@@ -359,4 +379,4 @@ function seenRefs(ref) {
   return Object.fromEntries(["days", "songs", "artists", "users"].map((kind) => [kind, ref(state.target(`fct_session_items__seen_${kind}`))]));
 }
 
-module.exports = { query, incrementalRun, saveState, seenRefs, FACT_COLUMNS };
+module.exports = { query, incrementalRun, saveScope, saveState, seenRefs, FACT_COLUMNS };

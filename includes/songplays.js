@@ -114,7 +114,7 @@ function silverDays(silverEvents) {
    group by ingest_on`;
 }
 
-function changeCtes({ silverEvents, songs, seen }) {
+function daysCtes(silverEvents, seenDays) {
   return [
     `silver_days as (
 
@@ -124,10 +124,16 @@ function changeCtes({ silverEvents, songs, seen }) {
     `changed_days as (
 
   select ingest_on from (
-  ${state.changes("silver_days", seen.days, ["ingest_on", "processed_at"])}
+  ${state.changes("silver_days", seenDays, ["ingest_on", "processed_at"])}
   ) as days
 
 )`,
+  ];
+}
+
+function changeCtes({ silverEvents, songs, seen }) {
+  return [
+    ...daysCtes(silverEvents, seen.days),
     `changed_keys as (
 
   select distinct title_key, artist_name_key from (
@@ -272,6 +278,18 @@ function incrementalRun({ events, songs, silverEvents, fact, seen }) {
   };
 }
 
+/** Post-operations (create, clear, fill) of the rules' scope: see session_items.saveScope. */
+function saveScope({ silverEvents, seen, scope, incremental }) {
+  const name = "songplays__scope";
+  const rows = incremental
+    ? state.scopeOf({
+      keys: `select distinct songplay_id as scope_key from ${state.scratch(SCRATCH.batch)}`,
+      days: withCtes(daysCtes(silverEvents, seen.days), "select ingest_on from changed_days"),
+    })
+    : state.scopeAll();
+  return [state.createIfMissing(scope, name), state.clear(scope), state.fill(scope, name, rows)];
+}
+
 /** Post-operations of both modes: the state of the inputs songplays now reflects. */
 function saveState({ songs, silverEvents, seen }) {
   const current = { days: silverDays(silverEvents), songs: matchableSongs(songs) };
@@ -285,4 +303,4 @@ function seenRefs(ref) {
   return Object.fromEntries(["days", "songs"].map((kind) => [kind, ref(state.target(`songplays__seen_${kind}`))]));
 }
 
-module.exports = { query, matchedView, incrementalRun, saveState, seenRefs, SONGPLAY_COLUMNS };
+module.exports = { query, matchedView, incrementalRun, saveScope, saveState, seenRefs, SONGPLAY_COLUMNS };

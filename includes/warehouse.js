@@ -58,6 +58,16 @@ function analyze(table) {
   return isRedshift() ? "" : `analyze ${table}`;
 }
 
+/**
+ * Post-operation: on PostgreSQL, an index on the key an incremental table is merged and checked on (kept
+ * across runs: created when missing, `name` unique in the table's schema). The merge's delete, the
+ * lookups of held rows and the rules scoped to a run's keys then read only those rows. Nothing on Redshift.
+ */
+function postgresKeyIndex(table, name, columns) {
+  if (isRedshift()) return "";
+  return `create index if not exists ${name} on ${table} (${columns.join(", ")})`;
+}
+
 /** Value of a project var, with a default. */
 function vars(name, fallback) {
   const value = (dataform.projectConfig.vars || {})[name];
@@ -69,4 +79,4 @@ function literal(value) {
   return `'${String(value).replace(/'/g, "''")}'`;
 }
 
-module.exports = { warehouseType, isRedshift, redshift, distributeAll, postgresIndex, analyze, vars, literal };
+module.exports = { warehouseType, isRedshift, redshift, distributeAll, postgresIndex, postgresKeyIndex, analyze, vars, literal };

@@ -10,7 +10,8 @@ const session = dataform;
 const compileGraph = session.compile;
 let defined = false;
 session.compile = function compileWithAssertions() {
-  if (!defined) assertions.defineAssertions(session);
+  // the rule scopes of the incremental models (a project without them, e.g. a test's, checks every row)
+  if (!defined) assertions.defineAssertions(session, typeof incremental_state === "undefined" ? null : incremental_state);
   defined = true;
   return compileGraph.apply(session, arguments);
 };
