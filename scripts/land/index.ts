@@ -46,7 +46,8 @@ export function apiBaseUrl(env: Environment): string {
 
 export function landContext(env: Environment, options: LandOptions = {}): LandContext {
   const start = checkDate(options.startDate ?? env.sources.start_date, "start_date");
-  const end = checkDate(options.endDate ?? env.sources.end_date, "end_date");
+  // A start date alone is one day (`land --start-date D`): the end defaults to it, not to the environment's.
+  const end = checkDate(options.endDate ?? (options.startDate !== undefined ? start : env.sources.end_date), "end_date");
   if (start > end) throw new LakehouseError("land", `start date ${start} is after end date ${end}`, { field: "start_date" });
   const sparkifyPath = env.resolvePath(options.sparkifyPath ?? env.sources.sparkify_path);
   const partRows = options.catalogPartRows ?? 100_000;
@@ -104,5 +105,20 @@ async function landLocked(ctx: LandContext, sources: readonly SourceName[]): Pro
     await step("land sparkify/songs", () => landSparkifySongs(ctx));
     await step("land sparkify/events", () => landSparkifyEvents(ctx));
   }
+  warnEmpty(ctx, entities);
   return { window: ctx.window, location: ctx.storage.location, entities };
+}
+
+/** A warning per entity the window landed nothing (or no record) for: a day without a Sparkify log, an API day with no data. */
+function warnEmpty(ctx: LandContext, entities: EntityResult[]): void {
+  const { start_date, end_date } = ctx.window;
+  const window = start_date === end_date ? start_date : `${start_date} .. ${end_date}`;
+  for (const e of entities) {
+    if (e.partitions === 0) {
+      const where = e.entity === "sparkify/events" ? `: no log file YYYY-MM-DD-events.json of those days under ${joinSourcePath(ctx.sparkifyPath, "log_data")}` : "";
+      ctx.log.warn(`land: the window ${window} landed nothing for ${e.entity}${where}`);
+    } else if (e.rows === 0) {
+      ctx.log.warn(`land: the window ${window} landed ${e.partitions} partition${e.partitions === 1 ? "" : "s"} of ${e.entity} holding no record`);
+    }
+  }
 }

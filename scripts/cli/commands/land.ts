@@ -7,7 +7,7 @@ import { Interrupted, withInterrupts } from "../../land/run-guard.ts";
 export const command: Command = {
   name: "land",
   summary: "copy the sources (catalog, api, sparkify) unchanged into the bucket's landing zone",
-  usage: "[--source catalog|api|sparkify] [--start-date YYYY-MM-DD --end-date YYYY-MM-DD] [--songs-path P] [--sparkify-path P]",
+  usage: "[--source catalog|api|sparkify] [--start-date YYYY-MM-DD [--end-date YYYY-MM-DD]] [--songs-path P] [--sparkify-path P] [--follow-redirects]",
   details: [
     "Layout: landing/<source>/<entity>/ingest_on=YYYY-MM-DD/part-NNNNN.<ext> + _manifest.json (written last).",
     "Snapshots (catalog/songs, sparkify/songs) land into ingest_on = the end date; api/* one partition per day;",
@@ -16,7 +16,7 @@ export const command: Command = {
   options: {
     source: { type: "string", multiple: true, description: `only this source (${SOURCES.join("|")}); repeatable` },
     "start-date": { type: "string", description: "first day of the window (default: sources.start_date)" },
-    "end-date": { type: "string", description: "last day of the window (default: sources.end_date)" },
+    "end-date": { type: "string", description: "last day of the window (default: the start date when one is given, else sources.end_date)" },
     "songs-path": { type: "string", description: "Sparkify song files, folder or s3:// URI (default: <sparkify path>/song_data)" },
     "sparkify-path": { type: "string", description: "Sparkify root (song_data/, log_data/), folder or s3:// URI (default: sources.sparkify_path)" },
     "follow-redirects": { type: "boolean", description: "follow HTTP redirects of the API within its origin (another origin is always refused)" },
