@@ -61,6 +61,8 @@ export interface ExecuteOptions {
   /** More Dataform arguments (vars, schema suffix). */
   extraArgs?: string[];
   projectDir?: string;
+  /** The dependencies of each action (`schema.name`), to tell Dataform's unprinted skips from lost outcomes. */
+  dependencies: (name: string) => string[];
   log: RunLog;
   onOutcome?: (name: string, outcome: ParsedOutcome) => void;
 }
@@ -97,10 +99,15 @@ async function dataformRun(env: Environment, args: string[], options: ExecuteOpt
   return { code: result.code, parser, lastLines };
 }
 
+/** `--actions a --actions b …` (Dataform's parser refuses some names given after one `--actions`). */
+export function actionArgs(names: string[]): string[] {
+  return names.flatMap((n) => ["--actions", n]);
+}
+
 /** Runs the planned actions once (and deadlock victims once more); see the file comment. */
 export async function executeActions(env: Environment, options: ExecuteOptions): Promise<ExecuteResult> {
   const base = [...(options.fullRefresh ? ["--full-refresh"] : []), ...(options.extraArgs ?? [])];
-  const first = await dataformRun(env, [...(options.passActions ? ["--actions", ...options.planned] : []), ...base], options);
+  const first = await dataformRun(env, [...(options.passActions ? actionArgs(options.planned) : []), ...base], options);
   const outcomes = first.parser.outcomes;
   let { code, lastLines } = first;
   let lost = first.parser.connectionLost;
@@ -110,12 +117,26 @@ export async function executeActions(env: Environment, options: ExecuteOptions):
     // statements as a deadlock victim. Nothing of the victim was changed: run it and its planned dependents again.
     const again = new Set(victims);
     for (const [name, o] of Object.entries(outcomes)) if (o.status === "skipped") again.add(name);
-    const retry = await dataformRun(env, ["--actions", ...options.planned.filter((n) => again.has(n)), ...base], options);
+    const retry = await dataformRun(env, [...actionArgs(options.planned.filter((n) => again.has(n))), ...base], options);
     Object.assign(outcomes, retry.parser.outcomes);
     ({ code, lastLines } = retry);
     lost = retry.parser.connectionLost;
   }
   const failed = Object.values(outcomes).filter((o) => o.status === "failed").length;
+  // Dataform 2.6.7 prints nothing for the dependents of a skipped action (it never marks a skip as executed):
+  // an action without an outcome below a failed or skipped one was skipped.
+  const blocked = (name: string, seen = new Set<string>()): boolean =>
+    options.dependencies(name).some((d) => {
+      if (seen.has(d)) return false;
+      seen.add(d);
+      const s = outcomes[d]?.status;
+      return s === "failed" || s === "skipped" || (!outcomes[d] && options.planned.includes(d) && blocked(d, seen));
+    });
+  for (const name of options.planned) {
+    if (outcomes[name] || !blocked(name)) continue;
+    outcomes[name] = { status: "skipped", kind: "dataset" };
+    options.onOutcome?.(name, outcomes[name]);
+  }
   const missing = options.planned.filter((n) => !outcomes[n]);
   const done = options.planned.length - missing.length;
   let fatal: string | undefined;

@@ -144,7 +144,16 @@ export async function runInvocation(env: Environment, options: InvocationOptions
       print(name, actions[name]);
     };
     const execute = (names: string[], passActions: boolean) =>
-      executeActions(env, { planned: names, passActions, fullRefresh: options.fullRefresh, extraArgs: options.projectArgs, projectDir: options.projectDir, log, onOutcome });
+      executeActions(env, {
+        planned: names,
+        passActions,
+        fullRefresh: options.fullRefresh,
+        extraArgs: options.projectArgs,
+        projectDir: options.projectDir,
+        dependencies: (n) => byName.get(n)?.dependencies ?? [],
+        log,
+        onOutcome,
+      });
     const result = await execute(planned, planned.length !== runnable.length);
     for (const [name, o] of Object.entries(result.outcomes)) actions[name] = toOutcome(name, o, byName, actions);
     if (result.fatal) {

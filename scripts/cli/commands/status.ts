@@ -15,6 +15,19 @@ async function section<T>(fn: () => Promise<T>): Promise<T | { error: string }> 
   }
 }
 
+/** The models of the compiled project (`schema.name`), so that status can say which are missing. */
+async function projectModelNames(env: Environment): Promise<string[]> {
+  const [{ compileProject }, { projectModels }] = await Promise.all([import("../../dataform/compile.ts"), import("../../dataform/missing.ts")]);
+  return projectModels(await compileProject(env)).map((m) => m.name);
+}
+
+/** The project models that status found missing from the warehouse. */
+export function missingFromStatus(status: Status): string[] {
+  return Object.entries(status.gold)
+    .filter(([, v]) => typeof v === "object" && v !== null && (v as { missing?: boolean }).missing)
+    .map(([k]) => k);
+}
+
 export interface Status {
   stack: Record<string, unknown>;
   landing: Record<string, unknown>;
@@ -41,7 +54,7 @@ export async function collectStatus(env: Environment): Promise<Status> {
     const { prodGoldStatus } = await import("../../prod/redshift-data.ts");
     gold = await section(() => prodGoldStatus(env));
   } else {
-    gold = up ? await section(() => withClient(env, "warehouse", goldStatus)) : { error: "the stack is not running" };
+    gold = up ? await section(() => withClient(env, "warehouse", (client) => goldStatus(client, { missing: () => projectModelNames(env) }))) : { error: "the stack is not running" };
   }
   return { stack, landing, silver, gold };
 }
@@ -49,7 +62,10 @@ export async function collectStatus(env: Environment): Promise<Status> {
 export const command: Command = {
   name: "status",
   summary: "what is up and what each layer holds (stack, landing, silver, gold)",
-  details: "--json prints one object with keys stack, landing, silver, gold. Exit code 3 when the stack is not running.",
+  details: [
+    "--json prints one object with keys stack, landing, silver, gold. Exit code 3 when the stack is not running,",
+    "1 when a model of the project is missing from the warehouse (listed in gold as {missing: true}).",
+  ].join("\n"),
   async run({ env, json }) {
     const status = await collectStatus(env);
     const { stack, landing, silver, gold } = status;
@@ -65,10 +81,15 @@ export const command: Command = {
         lines.push(`${title}:`);
         const entries = Object.entries(data as Record<string, unknown>);
         if (entries.length === 0) lines.push("  (empty)");
-        for (const [key, value] of entries) lines.push(`  ${key.padEnd(34)} ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
+        for (const [key, value] of entries) {
+          const missing = typeof value === "object" && value !== null && (value as { missing?: boolean }).missing;
+          lines.push(`  ${key.padEnd(34)} ${missing ? "MISSING (a model of the project; rebuild: npx lakehouse run --select " + key + ")" : typeof value === "object" ? JSON.stringify(value) : String(value)}`);
+        }
       }
       process.stdout.write(`${lines.join("\n")}\n`);
     }
-    return up ? 0 : 3;
+    const missing = missingFromStatus(status);
+    if (missing.length) process.stderr.write(`status: ${missing.length} model${missing.length === 1 ? "" : "s"} of the project missing from the warehouse: ${missing.join(", ")}\n`);
+    return up ? (missing.length ? 1 : 0) : 3;
   },
 };
