@@ -12,7 +12,7 @@ import { parseExactJson } from "../../scripts/iceberg/metadata-json.ts";
 import { ParquetFileWriter } from "../../scripts/iceberg/parquet.ts";
 import { dataFileOf } from "../../scripts/iceberg/writer.ts";
 import { ITEMS, itemRows, tempBucket } from "./fixtures.ts";
-import { foreignCommit, foreignTable, positionDeleteFile } from "./foreign.ts";
+import { foreignCommit, foreignEntry, foreignTable, positionDeleteFile } from "./foreign.ts";
 
 const b = tempBucket();
 afterAll(() => b.cleanup());
@@ -61,7 +61,7 @@ beforeAll(async () => {
   const del = await positionDeleteFile(b.storage, "warehouse/silver/minimal/data/x=1/00000-1-deletes.parquet", [{ path: file.file_path, pos: 1 }], { x: 1n });
   await foreignCommit(b.storage, b.catalog, "minimal", "delete", (parents, id, seq) => ({
     keep: parents,
-    manifests: [{ content: "deletes", entries: [{ status: 1, snapshot_id: id, sequence_number: seq, file_sequence_number: seq, data_file: del }] }],
+    manifests: [{ content: "deletes", entries: [foreignEntry(1, del, id, seq)] }],
   }));
   await foreignTable(b.storage, b.catalog, "people", "example_table_metadata_v2.json");
 }, 60_000);

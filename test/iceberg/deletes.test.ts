@@ -23,7 +23,7 @@ import {
 import { snapshotScan } from "../../scripts/iceberg/reader.ts";
 import { LakehouseError } from "../../scripts/core/errors.ts";
 import { ITEMS, itemRows, tempBucket } from "./fixtures.ts";
-import { equalityDeleteFile, foreignCommit, positionDeleteFile } from "./foreign.ts";
+import { equalityDeleteFile, foreignCommit, foreignEntry as entry, positionDeleteFile } from "./foreign.ts";
 import { parseDate } from "../../scripts/iceberg/values.ts";
 
 const b = tempBucket();
@@ -57,12 +57,6 @@ beforeAll(async () => {
   await appendFiles(b.storage, b.catalog, NAME, await writeFiles(day1v1));
   await appendFiles(b.storage, b.catalog, NAME, await writeFiles([...day1v2, ...day2]));
 });
-
-const entry = (status: 0 | 1 | 2, file: { dataFile: DataFile; sequenceNumber: number } | DataFile, snapshotId: bigint, seq: number) => {
-  const dataFile = "dataFile" in file ? file.dataFile : file;
-  const sequence = "dataFile" in file ? file.sequenceNumber : seq;
-  return { status, snapshot_id: snapshotId, sequence_number: sequence, file_sequence_number: sequence, data_file: dataFile };
-};
 
 describe("after another engine's commits", () => {
   it("a compaction (replace snapshot: two files of a day deleted, one added) reads every row once", async () => {

@@ -132,3 +132,13 @@ async function deleteFile(storage: Storage, key: string, fields: IcebergField[],
   const written = (await writer.close())!;
   return { ...dataFileOf(storage, written, fields, {}), partition, content, equality_ids: equalityIds, sort_order_id: null };
 }
+
+/**
+ * A manifest entry for a foreign commit: of a new file (its sequence number: the commit's), or of a live
+ * file listed again as EXISTING or DELETED (keeping the data sequence number it had).
+ */
+export function foreignEntry(status: 0 | 1 | 2, file: { dataFile: DataFile; sequenceNumber: number } | DataFile, snapshotId: bigint, sequenceNumber: number): ManifestEntry {
+  const dataFile = "dataFile" in file ? file.dataFile : file;
+  const sequence = "dataFile" in file ? file.sequenceNumber : sequenceNumber;
+  return { status, snapshot_id: snapshotId, sequence_number: sequence, file_sequence_number: sequence, data_file: dataFile };
+}

@@ -15,7 +15,7 @@ import { connect } from "../../scripts/stack/db.ts";
 import { openStorage } from "../../scripts/storage/index.ts";
 import { parseDate } from "../../scripts/iceberg/values.ts";
 import { testEnvironment, type TestStack } from "../helpers/stack.ts";
-import { foreignCommit, positionDeleteFile } from "./foreign.ts";
+import { foreignCommit, foreignEntry as entry, positionDeleteFile } from "./foreign.ts";
 
 let stack: TestStack;
 let client: pg.Client;
@@ -71,10 +71,9 @@ describe("mount after another engine's commits (embedded PostgreSQL)", () => {
     // compaction of 2018-11-01 by another engine, then its DELETE of two rows
     const live = await snapshotFiles(storage, (await catalog.loadTable(USERS.name))!.metadata);
     const [merged] = await write([...a, ...b]);
-    const entry = (status: 0 | 1 | 2, dataFile: typeof merged, id: bigint, seq: number) => ({ status, snapshot_id: id, sequence_number: seq, file_sequence_number: seq, data_file: dataFile });
     const compaction = await foreignCommit(storage, catalog, USERS.name, "replace", (_p, id, seq) => ({
       keep: [],
-      manifests: [{ content: "data", entries: [...live.filter((f) => f.partition === "2018-11-01").map((f) => ({ ...entry(2, f.dataFile, id, seq), sequence_number: f.sequenceNumber })), entry(1, merged, id, seq), ...live.filter((f) => f.partition === "2018-11-02").map((f) => ({ ...entry(0, f.dataFile, id, seq), sequence_number: f.sequenceNumber }))] }],
+      manifests: [{ content: "data", entries: [...live.filter((f) => f.partition === "2018-11-01").map((f) => entry(2, f, id, seq)), entry(1, merged, id, seq), ...live.filter((f) => f.partition === "2018-11-02").map((f) => entry(0, f, id, seq))] }],
     }));
     const del = await positionDeleteFile(storage, `${SILVER_ROOT}/users/data/ingest_on=2018-11-01/foreign-deletes.parquet`, [{ path: merged.file_path, pos: 1 }, { path: merged.file_path, pos: 7 }], { ingest_on: parseDate("2018-11-01") });
     const deletion = await foreignCommit(storage, catalog, USERS.name, "delete", (parents, id, seq) => ({ keep: parents, manifests: [{ content: "deletes", entries: [entry(1, del, id, seq)] }] }));
