@@ -5,6 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../scripts/core/log.ts";
+import { icebergSource } from "../../scripts/mount/iceberg-source.ts";
+import { mountSilver } from "../../scripts/mount/mount.ts";
+import { connect } from "../../scripts/stack/db.ts";
 import { runSilver, type TableReport } from "../../scripts/silver/run.ts";
 import { castColumn, FieldError, MAX_TEXT_BYTES } from "../../scripts/silver/values.ts";
 import type { SilverColumn } from "../../scripts/silver/tables.ts";
@@ -35,7 +38,7 @@ async function quarantined(entity: string): Promise<{ field: string; reason: str
 }
 
 beforeAll(async () => {
-  stack = await testEnvironment();
+  stack = await testEnvironment({ postgres: true });
   storage = openStorage(stack.env);
   const songs = sparkifySongFiles(4);
   await land(storage, "sparkify/songs", D, [
@@ -92,6 +95,23 @@ describe("bad single inputs are quarantined, the rest goes on", () => {
     expect(events[3].reason).toBe("negative length: -1.5");
     expect((await quarantined("api/sessions"))[0]).toMatchObject({ field: "session_items[0].price", reason: expect.stringMatching(/subnormal/) });
     expect((await quarantined("api/users"))[0]).toMatchObject({ field: "user_name", reason: expect.stringMatching(/NUL/) });
+  });
+});
+
+describe("what silver committed, the warehouse stores", () => {
+  it("mounts every table into PostgreSQL (a NUL used to block the mount of a whole table), counts equal to silver", async () => {
+    const client = await connect(stack.env, "warehouse");
+    try {
+      const results = await mountSilver(client, icebergSource(stack.env));
+      for (const name of ["sparkify_songs", "sparkify_events", "sessions", "session_items", "users"]) {
+        const result = results.find((r) => r.table === name)!;
+        expect(result.action, name).toBe("mounted");
+        expect(Number((await client.query(`select count(*) as n from silver.${name}`)).rows[0].n), name).toBe(reports[name].rows);
+      }
+      expect(Number((await client.query(`select count(*) as n from silver.sparkify_events where artist like '%' || chr(65533) || '%'`)).rows[0].n)).toBe(0);
+    } finally {
+      await client.end();
+    }
   });
 });
 
