@@ -1,7 +1,9 @@
+import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ENV_NAMES, loadEnvironment } from "../core/config.ts";
 import { describeError, LakehouseError } from "../core/errors.ts";
-import { createLogger } from "../core/log.ts";
+import { createLogger, eventLine, LOG_FORMATS, type LogFormat } from "../core/log.ts";
+import { fromRoot } from "../core/paths.ts";
 import type { Command, CommandContext, OptionSpec } from "./command.ts";
 import { COMMANDS } from "./registry.ts";
 
@@ -10,6 +12,7 @@ const COMMON: Record<string, OptionSpec> = {
   env: { type: "string", short: "e", description: `environment: ${ENV_NAMES.join("|")}`, default: "local" },
   json: { type: "boolean", description: "machine-readable output on stdout" },
   quiet: { type: "boolean", short: "q", description: "no progress lines" },
+  "log-format": { type: "string", description: "text, or json: one JSON event per line on stderr", default: "text" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -41,8 +44,18 @@ async function generalHelp(): Promise<string> {
   return lines.join("\n");
 }
 
+/** `lakehouse --version`: this project's version and the Dataform and Node it runs on. */
+function versionText(): string {
+  const version = (file: string) => (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+  return `lakehouse ${version(fromRoot("package.json"))} (dataform ${version(fromRoot("node_modules", "@dataform", "core", "package.json"))}, node ${process.versions.node})\n`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V") {
+    process.stdout.write(versionText());
+    return 0;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(await generalHelp());
     return name ? 0 : 1;
@@ -73,7 +86,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const json = Boolean(parsed.values.json);
-  const log = createLogger({ quiet: Boolean(parsed.values.quiet) });
+  const format = (parsed.values["log-format"] as string | undefined) ?? "text";
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+    process.stderr.write(`lakehouse ${name}: --log-format "${format}": use ${LOG_FORMATS.join(" or ")}\n`);
+    return 2;
+  }
+  const log = createLogger({ quiet: Boolean(parsed.values.quiet), format: format as LogFormat });
   try {
     const env = loadEnvironment((parsed.values.env as string | undefined) ?? process.env.LAKEHOUSE_ENV ?? "local");
     if (env.name === "prod") {
@@ -84,6 +102,11 @@ export async function main(argv: string[]): Promise<number> {
     const code = await command.run({ env, values: parsed.values as CommandContext["values"], positionals: parsed.positionals, log, json });
     return code ?? 0;
   } catch (error) {
+    if (format === "json") {
+      const hint = error instanceof LakehouseError && error.hint ? ` (hint: ${error.hint})` : "";
+      process.stderr.write(`${eventLine({ stage: error instanceof LakehouseError ? error.stage : name, status: "error", message: `${describeError(error)}${hint}` })}\n`);
+      return 1;
+    }
     process.stderr.write(`error: ${describeError(error)}\n`);
     if (error instanceof LakehouseError && error.hint) process.stderr.write(`hint: ${error.hint}\n`);
     if (!(error instanceof LakehouseError) && process.env.LAKEHOUSE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);

@@ -31,9 +31,14 @@ export const command: Command = {
     const selection = selectionOf(values);
     const graph = await withPreparedProject(env, log, { credentials: false }, () => log.step("compile", () => compileProject(env)));
     const actions = selectableActions(graph);
-    const chosen = new Set(selectActions(actions, selection));
-    const listed = actions.filter((a) => chosen.has(a.name));
-    log.info(`${listed.length} of ${actions.length} actions selected`);
+    const listed = await log.step(
+      "select",
+      async () => {
+        const chosen = new Set(selectActions(actions, selection));
+        return actions.filter((a) => chosen.has(a.name));
+      },
+      (l) => ({ summary: `${l.length} of ${actions.length} actions`, counts: { selected: l.length, actions: actions.length } }),
+    );
     const text = formatListing(listed, output);
     if (text) process.stdout.write(`${text}\n`);
   },
