@@ -163,7 +163,9 @@ async function commitOnce(
   written: string[],
 ): Promise<Omit<CommitResult, "attempts">> {
   const base = loaded.metadata;
-  const tableKey = catalog.tableKey(name);
+  // New files go under the table's own location (another engine may have registered it elsewhere than
+  // where this catalog would put a table of that name).
+  const tableKey = keyOf(storage, base.location.replace(/\/+$/, ""));
   const parent = currentSnapshot(base);
   const sequenceNumber = base["last-sequence-number"] + 1;
   const snapshotId = newSnapshotId(base.snapshots.map((s) => s["snapshot-id"]));

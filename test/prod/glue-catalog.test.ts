@@ -386,3 +386,34 @@ describe("glue catalog after another engine's commit (Glue mocked at SDK client 
     expect(rows).toBe(10);
   });
 });
+
+describe("glue catalog on a table another engine registered (Glue mocked at SDK client level)", () => {
+  test("the spec's example table at its own location: loaded with exact ids, committed on top under that location", async () => {
+    const { tables } = fakeGlue({ databaseExists: true });
+    const catalog = new GlueCatalog(glue, storage, { database: DB });
+    const root = storage.location.replace(/\/$/, "");
+    const location = `${root}/external/people`;
+    await storage.put("external/people/metadata/snap-2.avro", fs.readFileSync("test/iceberg/reference/manifest-list-v2-2.avro"));
+    const text = fs
+      .readFileSync("test/iceberg/reference/example_table_metadata_v2.json", "utf8")
+      .replaceAll("{{ table_location }}", location)
+      .replaceAll("{{ manifest_list_1_location }}", `${location}/metadata/snap-1.avro`)
+      .replaceAll("{{ manifest_list_2_location }}", `${location}/metadata/snap-2.avro`)
+      .replaceAll("{{ table_metadata_1_location }}", `${location}/metadata/00000-1c7bd5a1-0f6e-4a0d-8c3b-7b3c1f0e9a11.metadata.json`);
+    const foreignKey = "external/people/metadata/00001-2f9a3c4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b.metadata.json";
+    await storage.put(foreignKey, text);
+    tables.set("people", { Name: "people", DatabaseName: DB, VersionId: "4", TableType: "EXTERNAL_TABLE", Parameters: { table_type: "ICEBERG", metadata_location: `${root}/${foreignKey}`, owner: "spark" } });
+
+    const loaded = (await catalog.loadTable("people"))!;
+    expect(loaded.metadata["current-snapshot-id"]).toBe(3055729675574597004n);
+    const result = await appendFiles(storage, catalog, "people", []);
+    expect(result.metadataLocation).toMatch(new RegExp(`^${location}/metadata/00002-[0-9a-f-]{36}\\.metadata\\.json$`));
+    const [update] = mock.commandCalls(UpdateTableCommand).map((c) => c.args[0].input);
+    expect(update).toMatchObject({ VersionId: "4", TableInput: { Parameters: { table_type: "ICEBERG", owner: "spark", metadata_location: result.metadataLocation, previous_metadata_location: `${root}/${foreignKey}` } } });
+    const after = (await catalog.loadTable("people"))!.metadata;
+    expect(after.snapshots.map((s) => s["snapshot-id"])).toEqual([3051729675574597004n, 3055729675574597004n, result.snapshotId]);
+    expect(after.refs.test).toEqual({ "snapshot-id": 3051729675574597004n, type: "tag", "max-ref-age-ms": 10000000 });
+    expect(after.snapshots[2]["manifest-list"].startsWith(`${location}/metadata/snap-`)).toBe(true);
+    expect(await storage.list("warehouse/")).toEqual([]);
+  });
+});
