@@ -31,7 +31,7 @@ export async function vacuum(storage: Storage, catalog: Catalog, table: string):
   }
   const deleted: string[] = [];
   let kept = 0;
-  for (const object of await storage.list(`${catalog.tableKey(table)}/`)) {
+  for (const object of await storage.list(`${keyOf(storage, metadata.location.replace(/\/+$/, ""))}/`)) {
     if (referenced.has(object.key) || catalog.isCatalogFile?.(object.key)) {
       kept++;
       continue;
