@@ -258,7 +258,7 @@ async function commitOnce(
     }
   }
 
-  const summary = commitSummary(change, parent, deleted, options);
+  const summary = commitSummary(change, parent, deleted, manifests, options);
   const listKey = manifestListKey(tableKey, snapshotId, commitId);
   await storage.put(listKey, await encodeManifestList(manifests, { snapshotId, parentSnapshotId: parent?.["snapshot-id"] ?? null, sequenceNumber }));
   written.push(listKey);
@@ -312,8 +312,13 @@ function partitionSummary(values: PartitionValue[], type: ReturnType<typeof part
   };
 }
 
-/** The snapshot summary (spec "Snapshot Summary"): this commit's counts, the totals carried from the parent. */
-function commitSummary(change: Change, parent: Snapshot | null, deleted: DataFile[], options: CommitOptions): SnapshotSummary {
+/**
+ * The snapshot summary (spec "Snapshot Summary", "Optional Snapshot Summary Fields"): this commit's counts,
+ * the totals carried from the parent. When the parent has no total (another engine left it out), the
+ * totals the manifest list's counts give exactly are derived from them (records and files of data and
+ * delete manifests), the others are left out.
+ */
+function commitSummary(change: Change, parent: Snapshot | null, deleted: DataFile[], manifests: ManifestFile[], options: CommitOptions): SnapshotSummary {
   const added = change.files;
   const addedRecords = added.reduce((n, f) => n + f.record_count, 0);
   const deletedRecords = deleted.reduce((n, f) => n + f.record_count, 0);
@@ -332,10 +337,15 @@ function commitSummary(change: Change, parent: Snapshot | null, deleted: DataFil
   put("added-files-size", addedSize);
   put("removed-files-size", deletedSize);
   summary["changed-partition-count"] = String(changedPartitions.size);
-  // A total is carried only when the parent has it (another engine may have left it out: then it is unknown).
+  const live = (content: 0 | 1, count: (m: ManifestFile) => number) => manifests.filter((m) => m.content === content).reduce((n, m) => n + count(m), 0);
+  const fromManifests: Record<string, number> = {
+    "total-records": live(0, (m) => m.added_rows_count + m.existing_rows_count),
+    "total-data-files": live(0, (m) => m.added_files_count + m.existing_files_count),
+    "total-delete-files": live(1, (m) => m.added_files_count + m.existing_files_count),
+  };
   const total = (key: string, delta: number) => {
-    if (parent && parent.summary?.[key] === undefined) return;
-    summary[key] = String(summaryNumber(parent?.summary, key) + delta);
+    if (!parent || parent.summary?.[key] !== undefined) summary[key] = String(summaryNumber(parent?.summary, key) + delta);
+    else if (key in fromManifests) summary[key] = String(fromManifests[key]);
   };
   total("total-records", addedRecords - deletedRecords);
   total("total-files-size", addedSize - deletedSize);
