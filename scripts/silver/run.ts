@@ -81,6 +81,18 @@ export interface TableReport {
   duration_ms: number;
 }
 
+/**
+ * The partitions on which the tables of one entity (sessions and session_items) disagree: a different
+ * landed sha256 or committed count in their tags, or tagged in one only. Empty when they agree (or for a
+ * single table). A crash between the pair's commits leaves such partitions; the run that follows completes them.
+ */
+export function halfCommitted(tables: Map<string, LoadedTable>): string[] {
+  if (tables.size < 2) return [];
+  const views = [...tables.values()].map((t) => new Map(partitionStates(t.metadata).map((p) => [p.ingestOn, `${p.sha256}/${p.committed}`])));
+  const days = new Set(views.flatMap((v) => [...v.keys()]));
+  return [...days].filter((day) => new Set(views.map((v) => v.get(day) ?? "")).size > 1).sort();
+}
+
 function tagsOf(outcome: PartitionOutcome, table: string): Record<string, string> {
   return {
     [TAG.sha256]: outcome.sha256,
@@ -133,6 +145,8 @@ class EntityRun {
       stale.set(name, this.options.fullRefresh ? taggedPartitions(loaded.metadata).filter((d) => !landedDays.has(d)) : []);
     }
     const todo = partitions.filter((p) => [...needs.values()].some((need) => need.has(p.ingestOn)));
+    const half = halfCommitted(tables);
+    if (half.length > 0) log.warn(`silver ${entity}: ${this.parser.tables.join(" and ")} were left half committed (a run stopped between their commits) for ${half.join(", ")}: completing the pair`);
 
     // Transform the partitions (in parallel when the runner has several workers), then commit.
     const runner = this.runnerFor(todo);
@@ -196,6 +210,13 @@ class EntityRun {
     const touched = new Set([...outcomes.map((o) => o.ingestOn), ...[...stale.values()].flat()]);
     const replaced = [...tables.values()].flatMap((t) => partitionStates(t.metadata)).filter((p) => touched.has(p.ingestOn) && p.quarantineFile);
     await this.removeQuarantineFiles(replaced.map((p) => p.quarantineFile!));
+    // The tables of one entity commit one after the other: once all are committed they must agree per partition.
+    const after = new Map<string, LoadedTable>();
+    for (const name of this.parser.tables) after.set(name, (await this.catalog.loadTable(name))!);
+    const disagree = halfCommitted(after);
+    if (disagree.length > 0) {
+      throw new LakehouseError("silver", `${this.parser.tables.join(" and ")} disagree after the run for ${disagree.join(", ")} (another silver run committed meanwhile?)`, { file: entity }, "run `npx lakehouse silver` again (one at a time)");
+    }
     return reports;
   }
 

@@ -73,7 +73,9 @@ describe("silver killed mid-run", () => {
     expect(sessionsSnapshot).not.toBeNull();
     expect(await snapshotOf("session_items")).toBeNull();
 
-    const reports = await runSilver(stack.env, { log });
+    const warnings: string[] = [];
+    const reports = await runSilver(stack.env, { log: { ...log, warn: (m: string) => warnings.push(m) } });
+    expect(warnings).toEqual(["silver api/sessions: sessions and session_items were left half committed (a run stopped between their commits) for 2018-11-01, 2018-11-02: completing the pair"]);
     const by = Object.fromEntries(reports.map((r) => [r.table, r]));
     expect(by.sessions.snapshot_id).toBeNull(); // already committed by the killed run
     expect(by.session_items).toMatchObject({ partitions_processed: 2, rows: 3, quarantined: 1 });
