@@ -15,6 +15,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   compile: async () => (await import("./commands/compile.ts")).command,
   ls: async () => (await import("./commands/ls.ts")).command,
   show: async () => (await import("./commands/show.ts")).command,
+  check: async () => (await import("./commands/check.ts")).command,
   run: async () => (await import("./commands/run.ts")).command,
   test: async () => (await import("./commands/test.ts")).command,
   sql: async () => (await import("./commands/sql.ts")).command,
