@@ -4,6 +4,7 @@
  */
 import type { SilverTable } from "../silver/tables.ts";
 import { icebergId, lakeNodes, silverColumns, type LakeContext } from "./lake.ts";
+import { projectLineage } from "./lineage-project.ts";
 import {
   LAYER_INDEX,
   type GraphAssertion,
@@ -79,6 +80,8 @@ export interface BuildInput {
   warehouseColumns?: Record<string, { name: string; type: string }[]>;
   notes?: string[];
   generatedAt?: string;
+  /** Column lineage from the compiled SQL (default true; parsing costs a few ms per model). */
+  lineage?: boolean;
 }
 
 export function targetId(t: Target): string {
@@ -179,6 +182,7 @@ function datasetDetails(action: DataformAction, kind: string): [string, string][
 /** Builds the page's data. Node order: by layout band, then id (stable across builds). */
 export function buildGraph(input: BuildInput): GraphData {
   const { compiled, lastRun } = input;
+  const lineage = input.lineage === false ? undefined : projectLineage(compiled, input.silverTables);
   const silverSchema = compiled.projectConfig?.vars?.silver_schema ?? "silver";
   const silverByName = new Map(input.silverTables.map((t) => [t.name, t]));
 
@@ -219,7 +223,10 @@ export function buildGraph(input: BuildInput): GraphData {
       }
     }
     const warehouse = input.warehouseColumns?.[id];
+    const traced = type !== "declaration" ? lineage?.models[id] : undefined;
     if (warehouse?.length && type !== "declaration") columns = mergeWarehouse(columns, warehouse);
+    else if (!columns.length && traced?.columns.length && !traced.columns.some((c) => c.name === "*")) columns = traced.columns.map((c) => ({ name: c.name, origin: "lineage" as const }));
+    if (traced?.error) details.push(["column lineage", traced.error]);
     drafts.set(id, {
       id,
       name: action.target.name,
@@ -343,5 +350,6 @@ export function buildGraph(input: BuildInput): GraphData {
     nodes,
     edges,
     assertions,
+    ...(lineage ? { lineage } : {}),
   };
 }

@@ -82,7 +82,7 @@ ${clientStyle()}
 </header>
 <aside id="sidebar">
   <div class="search">
-    <input id="search" type="search" placeholder="Search models, columns, assertions  ( / )" autocomplete="off" spellcheck="false" aria-label="search nodes" aria-controls="search-results">
+    <input id="search" type="search" placeholder="Search models, columns, assertions; col:model.column traces  ( / )" autocomplete="off" spellcheck="false" aria-label="search nodes" aria-controls="search-results">
     <ol id="search-results" role="listbox" hidden></ol>
   </div>
   <h2>Focus</h2>

@@ -6,32 +6,9 @@
  * is said on the column (`unresolved`), never guessed. Pure: no I/O; shared by the graph build and the CLI.
  */
 import { createRequire } from "node:module";
+import { composeKind, mergeKind, RANK, type ColumnInput, type ColumnLineage, type LineageKind } from "./lineage-kind.ts";
 
-/** How an output column depends on an input column, weakest first. */
-export type LineageKind = "filter" | "copied" | "transformed" | "aggregated";
-
-export const KIND_LABEL: Record<LineageKind, string> = {
-  copied: "copied",
-  transformed: "transformed",
-  aggregated: "aggregated",
-  filter: "filter/join only",
-};
-
-const RANK: Record<LineageKind, number> = { filter: 0, copied: 1, transformed: 2, aggregated: 3 };
-
-export interface ColumnInput {
-  /** Table id as the SQL names it, resolved by the caller's `tableId` (e.g. `gold.fct_session_items`). */
-  table: string;
-  column: string;
-  kind: LineageKind;
-}
-
-export interface ColumnLineage {
-  name: string;
-  inputs: ColumnInput[];
-  /** Why part of this column could not be traced (one line each); empty when fully resolved. */
-  unresolved: string[];
-}
+export { KIND_LABEL, composeKind, mergeKind, type ColumnInput, type ColumnLineage, type LineageKind } from "./lineage-kind.ts";
 
 export interface QueryLineage {
   columns: ColumnLineage[];
@@ -46,17 +23,6 @@ export interface LineageContext {
   columnsOf(tableId: string): string[] | undefined;
   /** Grammar: "postgresql" (default) or "redshift". */
   dialect?: "postgresql" | "redshift";
-}
-
-/** Composing two hops: filter anywhere makes the whole path filter-only; otherwise the stronger hop wins. */
-export function composeKind(outer: LineageKind, inner: LineageKind): LineageKind {
-  if (outer === "filter" || inner === "filter") return "filter";
-  return RANK[outer] >= RANK[inner] ? outer : inner;
-}
-
-/** Merging two paths to the same input: the stronger kind wins (a value dependency beats a filter). */
-export function mergeKind(a: LineageKind, b: LineageKind): LineageKind {
-  return RANK[a] >= RANK[b] ? a : b;
 }
 
 // ---------------------------------------------------------------------------------------------------------

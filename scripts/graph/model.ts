@@ -3,6 +3,7 @@
  * the assertions attached to the models they check. Built in Node (build.ts), embedded in the page as JSON,
  * read by the page's script (client/). Shared by both sides, so no Node or DOM imports here.
  */
+import type { ProjectLineage } from "./lineage-trace.ts";
 
 /** Layers, left to right. `band` orders the layout's column groups. */
 export const LAYERS = [
@@ -61,7 +62,7 @@ export interface GraphColumn {
   required?: boolean;
   description?: string;
   /** Where the column is known from. */
-  origin: "definition" | "silver" | "warehouse";
+  origin: "definition" | "silver" | "warehouse" | "lineage";
 }
 
 export interface SqlBlock {
@@ -129,4 +130,6 @@ export interface GraphData {
   /** [from, to] node indexes: `from` is upstream of `to`. */
   edges: [number, number][];
   assertions: GraphAssertion[];
+  /** Column lineage keyed by node id (lineage-project.ts); absent when the build left it out. */
+  lineage?: ProjectLineage;
 }

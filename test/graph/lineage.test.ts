@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { fromRoot } from "../../scripts/core/paths.ts";
-import type { DataformCompiled } from "../../scripts/graph/build.ts";
+import { buildGraph, type DataformCompiled } from "../../scripts/graph/build.ts";
 import { queryLineage, type ColumnLineage, type QueryLineage } from "../../scripts/graph/lineage.ts";
 import { findColumn, projectLineage, traceColumn } from "../../scripts/graph/lineage-project.ts";
 import { SILVER_TABLES } from "../../scripts/silver/tables.ts";
+import { LAKE } from "./helpers.ts";
 
 const TABLES: Record<string, string[]> = {
   "s.items": ["id", "user_id", "price", "day"],
@@ -154,5 +155,36 @@ describe("projectLineage: the real compiled project", () => {
     // `songs` is both sparkify.songs and silver.songs.
     expect(findColumn(project, "songs.song_id")).toEqual({ error: expect.stringMatching(/^songs is ambiguous: .*silver\.songs.*sparkify\.songs|^songs is ambiguous: .*sparkify\.songs.*silver\.songs/) });
     expect(findColumn(project, "total")).toMatchObject({ error: expect.stringContaining("is not <model>.<column>") });
+  });
+});
+
+describe("buildGraph: lineage on the page's data", () => {
+  const compiled: DataformCompiled = {
+    projectConfig: { warehouse: "postgres", defaultSchema: "gold", vars: { silver_schema: "silver" } },
+    declarations: [{ target: { schema: "silver", name: "songs" } }],
+    tables: [
+      {
+        type: "view",
+        target: { schema: "gold", name: "titles" },
+        fileName: "definitions/staging/titles.sqlx",
+        query: 'select s.*, upper(title) as shout from "silver"."songs" s',
+        dependencyTargets: [{ schema: "silver", name: "songs" }],
+      },
+      { type: "table", target: { schema: "gold", name: "broken" }, query: "select from where", dependencyTargets: [] },
+    ],
+  };
+  const build = (lineage?: boolean) => buildGraph({ compiled, silverTables: SILVER_TABLES, lake: LAKE, env: "local", ...(lineage === undefined ? {} : { lineage }) });
+
+  it("embeds the lineage, lists an undocumented model's columns from its SQL and says when the SQL does not parse", () => {
+    const g = build();
+    const titles = g.nodes.find((n) => n.id === "gold.titles")!;
+    const songs = SILVER_TABLES.find((t) => t.name === "songs")!.columns.map((c) => c.name);
+    expect(titles.columns.map((c) => c.name)).toEqual([...songs, "shout"]);
+    expect(titles.columns.every((c) => c.origin === "lineage")).toBe(true);
+    expect(g.lineage!.models["gold.titles"].columns.find((c) => c.name === "shout")!.inputs).toEqual([{ table: "silver.songs", column: "title", kind: "transformed" }]);
+    expect(g.lineage!.models["silver.songs"].columns[0].inputs).toEqual([{ table: "iceberg:songs", column: songs[0], kind: "copied" }]);
+    const broken = g.nodes.find((n) => n.id === "gold.broken")!;
+    expect(broken.details.find(([k]) => k === "column lineage")?.[1]).toMatch(/^the SQL does not parse at line 1/);
+    expect(build(false).lineage).toBeUndefined();
   });
 });

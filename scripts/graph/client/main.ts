@@ -4,6 +4,7 @@
  * colour modes and side panel to the state and the canvas view. `window.lakehouseGraph` exposes a small
  * read-only API for tests and the benchmark.
  */
+import { findColumn } from "../lineage-trace.ts";
 import { LAYERS, STATUS_COLOURS, type GraphData } from "../model.ts";
 import { byId, el } from "./dom.ts";
 import { renderPanel } from "./panel.ts";
@@ -30,6 +31,10 @@ declare global {
       drawNow(): number;
       /** Zooms to a scale (1 = full size) around the canvas centre. */
       zoomTo(scale: number): void;
+      /** The traced column, with its upstream and downstream columns as `nodeId.column`. */
+      trace(): { id: string; column: string; up: string[]; down: string[] } | null;
+      /** Traced columns drawn inside a node (empty when it is not on the trace). */
+      tracedColumns(id: string): string[];
     };
   }
 }
@@ -91,7 +96,8 @@ function start(): void {
 
   function writeHash(): void {
     const parts: string[] = [];
-    if (state.focus) parts.push(`focus=${encodeURIComponent(state.data.nodes[state.focus.node].id)}`, `up=${state.focus.up}`, `down=${state.focus.down}`);
+    if (state.trace) parts.push(`col=${encodeURIComponent(`${state.data.nodes[state.trace.node].id}.${state.trace.column}`)}`);
+    else if (state.focus) parts.push(`focus=${encodeURIComponent(state.data.nodes[state.focus.node].id)}`, `up=${state.focus.up}`, `down=${state.focus.down}`);
     if (state.selected !== null && state.selected !== state.focus?.node) parts.push(`node=${encodeURIComponent(state.data.nodes[state.selected].id)}`);
     for (const key of FILTER_KEYS) if (state.filters[key].size) parts.push(`${key}=${[...state.filters[key]].map(encodeURIComponent).join(",")}`);
     if (state.colourBy !== "layer") parts.push(`colour=${state.colourBy}`);
@@ -146,13 +152,31 @@ function start(): void {
   }
 
   function focusOn(node: number, hit?: SearchHit): void {
+    state.trace = null;
     state.focus = { node, up: hops(hopsUp), down: hops(hopsDown) };
     // Panel first: it narrows the canvas, and the fit must use the narrower size.
     select(node, hit);
     refresh({ fit: true });
   }
 
+  /** Traces a column: focus on its node with enough hops to show every node on the trace. */
+  function traceOn(node: number, column: string): void {
+    const trace = node >= 0 ? state.traceColumn(node, column) : null;
+    state.trace = trace;
+    if (trace) {
+      const depth = (hits: { depth: number }[]) => hits.reduce((m, h) => Math.max(m, h.depth), 0);
+      hopsUp.value = String(depth(trace.up));
+      hopsDown.value = String(depth(trace.down));
+      state.focus = { node, up: depth(trace.up), down: depth(trace.down) };
+      select(node, { node, kind: "lineage", detail: column, label: column, score: 0 });
+    } else if (state.selected !== null) select(state.selected);
+    refresh({ fit: Boolean(trace) });
+  }
+
   const panelActions = {
+    traceColumn(node: number, column: string) {
+      traceOn(node, column);
+    },
     navigate(node: number) {
       if (!state.visible[node]) focusOn(node);
       else {
@@ -253,7 +277,13 @@ function start(): void {
     hits.forEach((hit, k) => {
       const node = state.data.nodes[hit.node];
       const what =
-        hit.kind === "node" ? `${node.schema ?? ""} · ${node.type}` : hit.kind === "column" ? `column of ${node.name}` : `assertion on ${node.name}`;
+        hit.kind === "node"
+          ? `${node.schema ?? ""} · ${node.type}`
+          : hit.kind === "column"
+            ? `column of ${node.name}`
+            : hit.kind === "lineage"
+              ? `trace lineage · ${node.id}`
+              : `assertion on ${node.name}`;
       const li = el(
         "li",
         { role: "option", class: k === active ? "active" : undefined, "aria-selected": k === active ? "true" : "false", "data-node": node.id, "data-kind": hit.kind },
@@ -270,7 +300,8 @@ function start(): void {
   };
   const pick = (hit: SearchHit) => {
     results.hidden = true;
-    focusOn(hit.node, hit);
+    if (hit.kind === "lineage") traceOn(hit.node, String(hit.detail));
+    else focusOn(hit.node, hit);
   };
   let timer = 0;
   search.addEventListener("input", () => {
@@ -374,6 +405,9 @@ function start(): void {
   const focusIndex = focusId ? state.indexOf(focusId) : -1;
   if (focusIndex >= 0) focusOn(focusIndex);
   else refresh({ fit: true });
+  const col = params.get("col");
+  const traced = col && data.lineage ? findColumn(data.lineage, col) : undefined;
+  if (traced && !("error" in traced) && state.indexOf(traced.table) >= 0) traceOn(state.indexOf(traced.table), traced.column);
   const nodeId = params.get("node");
   if (nodeId && state.indexOf(nodeId) >= 0) select(state.indexOf(nodeId));
 
@@ -405,6 +439,13 @@ function start(): void {
       return view.lastDrawMs;
     },
     zoomTo: (scale: number) => view.zoom(scale / view.currentScale()),
+    trace: () => {
+      const t = state.trace;
+      if (!t) return null;
+      const ids = (hits: { table: string; column: string }[]) => hits.map((h) => `${h.table}.${h.column}`);
+      return { id: state.data.nodes[t.node].id, column: t.column, up: ids(t.up), down: ids(t.down) };
+    },
+    tracedColumns: (id: string) => (state.trace?.byNode.get(state.indexOf(id)) ?? []).map((c) => c.column),
   };
 }
 

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 /** The side panel: everything known about one node, as documentation. */
+import { KIND_LABEL } from "../lineage-kind.ts";
 import { LAYERS, STATUS_COLOURS, type GraphNode } from "../model.ts";
 import { el, highlightSql } from "./dom.ts";
 import type { GraphState, SearchHit } from "./state.ts";
@@ -10,6 +11,8 @@ export interface PanelActions {
   navigate(node: number): void;
   focus(node: number): void;
   toggleTag(tag: string): void;
+  /** Highlights a column's upstream and downstream columns across the graph. */
+  traceColumn(node: number, column: string): void;
   close(): void;
 }
 
@@ -44,7 +47,12 @@ function nodeLink(state: GraphState, i: number, actions: PanelActions): HTMLElem
   );
 }
 
-function columnsTable(node: GraphNode, highlight?: string): HTMLElement {
+const TRACE_CLASS = { up: "traced-up", down: "traced-down", self: "traced-self" } as const;
+
+function columnsTable(state: GraphState, i: number, actions: PanelActions, highlight?: string): HTMLElement {
+  const node = state.data.nodes[i];
+  const traced = new Map((state.trace?.byNode.get(i) ?? []).map((t) => [t.column.toLowerCase(), t]));
+  const traceable = Boolean(state.data.lineage);
   const documented = node.columns.filter((c) => c.description).length;
   const table = el(
     "table",
@@ -56,10 +64,19 @@ function columnsTable(node: GraphNode, highlight?: string): HTMLElement {
     // An Iceberg table shows its Iceberg types; everything read through the warehouse shows SQL types.
     const type = (node.layer === "iceberg" ? c.icebergType : c.type) ?? c.type;
     const title = [c.type && `SQL: ${c.type}`, c.icebergType && `Iceberg: ${c.icebergType}`, c.required ? "required (not null)" : ""].filter(Boolean).join(" · ");
+    const onTrace = traced.get(c.name.toLowerCase());
+    const name = traceable
+      ? el("button", { type: "button", class: "column-trace mono", "data-trace": c.name, title: `show where ${c.name} comes from and what reads it` }, c.name)
+      : c.name;
+    if (traceable) (name as HTMLElement).addEventListener("click", () => actions.traceColumn(i, c.name));
     const row = el(
       "tr",
-      { class: c.name === highlight ? "hit" : undefined, "data-column": c.name },
-      el("td", { class: "mono nowrap" }, c.name),
+      {
+        class: [c.name === highlight ? "hit" : "", onTrace ? TRACE_CLASS[onTrace.dir] : ""].filter(Boolean).join(" ") || undefined,
+        "data-column": c.name,
+        title: onTrace && onTrace.dir !== "self" ? `${onTrace.dir === "up" ? "upstream" : "downstream"} of the traced column: ${KIND_LABEL[onTrace.kind]}` : undefined,
+      },
+      el("td", { class: "mono nowrap" }, name),
       el("td", { class: "mono muted nowrap", title: title || undefined }, type ?? "—", c.required ? el("span", { class: "required", title: "not null" }, " not null") : null),
       el("td", {}, c.description ?? el("span", { class: "undocumented" }, "undocumented"), c.origin === "warehouse" ? el("span", { class: "muted" }, " (warehouse)") : null),
     );
@@ -69,7 +86,7 @@ function columnsTable(node: GraphNode, highlight?: string): HTMLElement {
   return section(
     "Columns",
     node.columns.length,
-    node.columns.length ? el("p", { class: "muted small" }, `${documented} of ${node.columns.length} documented`) : null,
+    node.columns.length ? el("p", { class: "muted small" }, `${documented} of ${node.columns.length} documented`, traceable ? " · click a column to trace its lineage" : "") : null,
     node.columns.length
       ? el("div", { class: "table-wrap" }, table)
       : el(
@@ -80,6 +97,46 @@ function columnsTable(node: GraphNode, highlight?: string): HTMLElement {
             : "No columns known: none documented in the definition, and the warehouse was not asked or does not have the table yet.",
         ),
   );
+}
+
+/** The traced column's lineage: upstream and downstream columns with their kind, each a link to its node. */
+function lineageSection(state: GraphState, actions: PanelActions): HTMLElement | null {
+  const trace = state.trace;
+  if (!trace) return null;
+  const node = state.data.nodes[trace.node];
+  const list = (hits: typeof trace.up) => {
+    if (!hits.length) return el("p", { class: "muted" }, "none");
+    const ul = el("ul", { class: "links lineage" });
+    // Values first (what the column is made of), then the columns that only choose the rows.
+    const ordered = [...hits].sort((a, b) => Number(a.kind === "filter") - Number(b.kind === "filter") || a.depth - b.depth);
+    for (const h of ordered.slice(0, 300)) {
+      const n = state.indexOf(h.table);
+      const label = `${h.table}.${h.column}`;
+      const a = el("a", { href: "#", "data-node": h.table, "data-column": h.column, title: `${h.table}.${h.column}` }, label);
+      a.addEventListener("click", (e) => {
+        e.preventDefault();
+        if (n >= 0) actions.navigate(n);
+      });
+      ul.append(el("li", { class: `kind-${h.kind}` }, el("span", { class: `kind kind-${h.kind}` }, KIND_LABEL[h.kind]), " ", a, el("span", { class: "muted small" }, ` ${h.depth} hop${h.depth === 1 ? "" : "s"}`)));
+    }
+    if (hits.length > 300) ul.append(el("li", { class: "muted" }, `… and ${hits.length - 300} more`));
+    return ul;
+  };
+  const clear = el("button", { type: "button", class: "small-button", id: "clear-trace" }, "Clear lineage");
+  clear.addEventListener("click", () => actions.traceColumn(-1, ""));
+  const s = el(
+    "section",
+    { class: "panel-section", id: "panel-lineage" },
+    el("h3", {}, "Column lineage: ", el("span", { class: "mono" }, `${node.name}.${trace.column}`)),
+    el("p", { class: "muted small" }, "Highlighted in the graph: upstream in blue, downstream in orange."),
+    el("h4", {}, `Upstream `, el("span", { class: "count" }, String(trace.up.length))),
+    list(trace.up),
+    el("h4", {}, `Downstream `, el("span", { class: "count" }, String(trace.down.length))),
+    list(trace.down),
+    trace.unresolved.length ? el("div", { class: "error small" }, `Not resolved: ${trace.unresolved.join("; ")}`) : null,
+    clear,
+  );
+  return s;
 }
 
 function sqlBlock(label: string, text: string, open: boolean): HTMLElement {
@@ -149,7 +206,9 @@ export function renderPanel(container: HTMLElement, state: GraphState, i: number
     container.append(section("Tags", node.tags.length, tags));
   }
 
-  container.append(columnsTable(node, hit?.kind === "column" ? String(hit.detail) : undefined));
+  const lineage = state.trace?.node === i ? lineageSection(state, actions) : null;
+  if (lineage) container.append(lineage);
+  container.append(columnsTable(state, i, actions, hit?.kind === "column" || hit?.kind === "lineage" ? String(hit.detail) : undefined));
 
   if (node.assertions.length) {
     const list = el("ul", { class: "assertions" });

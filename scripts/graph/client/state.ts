@@ -3,6 +3,8 @@
  * focus, selection). Pure apart from the data it is given, so it can be reasoned about without a DOM.
  */
 import { layeredLayout, type Layout } from "../layout.ts";
+import type { LineageKind } from "../lineage-kind.ts";
+import { findColumn, traceColumn, type TraceHit } from "../lineage-trace.ts";
 import type { GraphData, GraphNode } from "../model.ts";
 
 export type FilterKey = "layer" | "type" | "schema" | "tag";
@@ -16,9 +18,21 @@ export interface Focus {
   down: number;
 }
 
+/** A traced column: its node and what it reads (upstream) and what reads it (downstream), by node. */
+export interface ColumnTrace {
+  node: number;
+  column: string;
+  up: TraceHit[];
+  down: TraceHit[];
+  unresolved: string[];
+  /** Per node on the trace: its traced columns, with direction and kind (the traced column itself: "self"). */
+  byNode: Map<number, { column: string; dir: "up" | "down" | "self"; kind: LineageKind }[]>;
+}
+
 export interface SearchHit {
   node: number;
-  kind: "node" | "column" | "assertion";
+  /** `lineage`: a `col:` search hit, picking it traces the column. */
+  kind: "node" | "column" | "assertion" | "lineage";
   /** Column name or assertion index, for the panel to point at. */
   detail?: string | number;
   label: string;
@@ -33,6 +47,7 @@ export class GraphState {
   readonly filters: Record<FilterKey, Set<string>> = { layer: new Set(), type: new Set(), schema: new Set(), tag: new Set() };
   focus: Focus | null = null;
   selected: number | null = null;
+  trace: ColumnTrace | null = null;
   colourBy: ColourBy = "layer";
   visible: Uint8Array;
   visibleCount = 0;
@@ -131,9 +146,60 @@ export class GraphState {
     this.layoutMs = performance.now() - started;
   }
 
+  /** Traces `column` of node `i` through the embedded lineage (null when the page has none for it). */
+  traceColumn(i: number, column: string): ColumnTrace | null {
+    const lineage = this.data.lineage;
+    const id = this.data.nodes[i].id;
+    if (!lineage) return null;
+    const up = traceColumn(lineage, id, column, "upstream");
+    const down = traceColumn(lineage, id, column, "downstream");
+    if (!lineage.models[id] && down.hits.length === 0) return null;
+    const byNode: ColumnTrace["byNode"] = new Map([[i, [{ column, dir: "self", kind: "copied" }]]]);
+    for (const [dir, hits] of [["up", up.hits], ["down", down.hits]] as const) {
+      for (const h of hits) {
+        const n = this.indexOf(h.table);
+        if (n < 0) continue;
+        const list = byNode.get(n) ?? [];
+        list.push({ column: h.column, dir, kind: h.kind });
+        byNode.set(n, list);
+      }
+    }
+    return { node: i, column, up: up.hits, down: down.hits, unresolved: up.unresolved, byNode };
+  }
+
+  /** `col:<model>.<column>` (or part of one): traced columns whose `model.column` matches. */
+  private searchColumns(spec: string, limit: number): SearchHit[] {
+    const lineage = this.data.lineage;
+    if (!lineage || !spec) return [];
+    const exact = findColumn(lineage, spec);
+    const hits: SearchHit[] = [];
+    if (!("error" in exact)) {
+      const node = this.indexOf(exact.table);
+      if (node >= 0) hits.push({ node, kind: "lineage", detail: exact.column, label: `${this.data.nodes[node].name}.${exact.column}`, score: 100 });
+    }
+    for (const m of Object.values(lineage.models)) {
+      const node = this.indexOf(m.id);
+      if (node < 0) continue;
+      const name = this.data.nodes[node].name;
+      for (const c of m.columns) {
+        if (hits.length >= limit) return hits;
+        const full = `${m.id}.${c.name}`.toLowerCase();
+        const short = `${name}.${c.name}`.toLowerCase();
+        if (hits.some((h) => h.node === node && h.detail === c.name)) continue;
+        if (short.includes(spec) || full.includes(spec)) hits.push({ node, kind: "lineage", detail: c.name, label: `${name}.${c.name}`, score: short.startsWith(spec) ? 60 : 40 });
+      }
+    }
+    return hits;
+  }
+
   search(query: string, limit = 40): SearchHit[] {
     const q = query.trim().toLowerCase();
     if (!q) return [];
+    if (q.startsWith("col:")) {
+      const found = this.searchColumns(q.slice(4).trim(), limit);
+      found.sort((a, b) => b.score - a.score || a.label.localeCompare(b.label));
+      return found;
+    }
     const hits: SearchHit[] = [];
     const { nodes, assertions } = this.data;
     for (let i = 0; i < nodes.length; i++) {
@@ -176,8 +242,11 @@ export class GraphState {
     return allOk ? "successful" : "unknown";
   }
 
+  private idIndex: Map<string, number> | undefined;
+
   indexOf(id: string): number {
-    return this.data.nodes.findIndex((node) => node.id === id);
+    this.idIndex ??= new Map(this.data.nodes.map((node, i) => [node.id, i]));
+    return this.idIndex.get(id) ?? -1;
   }
 }
 

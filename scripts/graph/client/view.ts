@@ -12,6 +12,8 @@ const H = DEFAULT_LAYOUT.nodeHeight;
 const LAYER_COLOUR = Object.fromEntries(LAYERS.map((l) => [l.id, l.colour])) as Record<Layer, string>;
 const LAYER_LABEL = Object.fromEntries(LAYERS.map((l) => [l.id, l.label])) as Record<Layer, string>;
 const BAND_LABEL = LAYERS.map((l) => l.label);
+/** Column lineage and selection: upstream blue, downstream orange, the traced node itself black. */
+const TRACE_COLOUR = { up: "#2a6fdb", down: "#d9730d", self: "#111111" } as const;
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /** A colour mixed with white: `amount` 0 is the colour, 1 is white. */
@@ -270,9 +272,11 @@ export class GraphView {
     ctx.lineWidth = Math.max(1 / s, 1.2);
     ctx.strokeStyle = selected === null ? "rgba(80,90,110,0.38)" : "rgba(80,90,110,0.18)";
     ctx.beginPath();
+    const traced = state.trace?.byNode;
+    const dirOf = (n: number) => traced?.get(n)?.[0]?.dir;
     for (const e of state.visibleEdges) {
       const [a, b] = edges[e];
-      if (a === selected || b === selected) {
+      if (traced ? traced.has(a) && traced.has(b) : a === selected || b === selected) {
         highlighted.push(e);
         continue;
       }
@@ -283,7 +287,8 @@ export class GraphView {
       ctx.lineWidth = Math.max(2 / s, 2.2);
       for (const e of highlighted) {
         const [a, b] = edges[e];
-        ctx.strokeStyle = b === selected ? "#2a6fdb" : "#d9730d";
+        // Upstream of the selection (or of the traced column) in blue, downstream in orange.
+        ctx.strokeStyle = (traced ? dirOf(a) === "up" : b === selected) ? TRACE_COLOUR.up : TRACE_COLOUR.down;
         ctx.beginPath();
         this.edgePath(a, b, -Infinity, Infinity, -Infinity, Infinity);
         ctx.stroke();
@@ -308,6 +313,8 @@ export class GraphView {
       if (!state.visible[i] || !onScreen(i)) continue;
       const colour = this.colourOf(i);
       const node = nodes[i];
+      const onTrace = traced?.get(i);
+      ctx.globalAlpha = traced && !onTrace ? 0.3 : 1;
       if (!detailed) {
         ctx.fillStyle = colour === STATUS_COLOURS.none ? "#d8dbe0" : colour;
         ctx.fillRect(x[i], y[i], W, H);
@@ -322,8 +329,9 @@ export class GraphView {
       ctx.roundRect(x[i], y[i], W, H, 6);
       ctx.fillStyle = colour === STATUS_COLOURS.none ? "#ffffff" : tint(colour, 0.82);
       ctx.fill();
-      ctx.lineWidth = i === selected ? 3 : i === this.hovered ? 2 : 1;
-      ctx.strokeStyle = i === selected ? "#111" : i === this.hovered ? "#444" : tint(colour === STATUS_COLOURS.none ? "#888888" : colour, 0.3);
+      ctx.lineWidth = i === selected || onTrace ? 3 : i === this.hovered ? 2 : 1;
+      ctx.strokeStyle =
+        i === selected ? "#111" : onTrace ? TRACE_COLOUR[onTrace[0].dir] : i === this.hovered ? "#444" : tint(colour === STATUS_COLOURS.none ? "#888888" : colour, 0.3);
       ctx.stroke();
       ctx.fillStyle = colour === STATUS_COLOURS.none ? "#bbbbbb" : colour;
       ctx.beginPath();
@@ -342,7 +350,13 @@ export class GraphView {
       const font = Math.min(labelFont, Math.max(9 / s, (room * 13) / Math.max(text.labelWidth, 1)));
       ctx.font = `600 ${font}px ${FONT}`;
       ctx.fillText(cut(text.label, (text.labelWidth * font) / 13, room), x[i] + 13, twoLines ? y[i] + 16 : y[i] + H / 2 + font * 0.36);
-      if (twoLines) {
+      if (twoLines && onTrace) {
+        // The traced columns this node holds, in place of schema and type.
+        ctx.fillStyle = TRACE_COLOUR[onTrace[0].dir];
+        ctx.font = `600 11px ${FONT}`;
+        const list = `▸ ${onTrace.map((c) => c.column).join(", ")}`;
+        ctx.fillText(fitText(ctx, list, W - 22), x[i] + 13, y[i] + 30);
+      } else if (twoLines) {
         ctx.fillStyle = "#5b606b";
         ctx.font = `11px ${FONT}`;
         ctx.fillText(cut(text.sub, text.subWidth, W - 22), x[i] + 13, y[i] + 30);
@@ -356,6 +370,7 @@ export class GraphView {
       }
     }
 
+    ctx.globalAlpha = 1;
     this.drawBandHeaders();
     this.draws++;
     this.lastDrawMs = performance.now() - started;
