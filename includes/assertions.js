@@ -50,11 +50,15 @@ function columnList(columns) {
 }
 
 /** The model's rows the rule looks at: all of them, or those matching `where`; with `scope`, only the last run's. */
-function modelCte(rule, relation, scope) {
+function modelCte(rule, relation, scope, warehouse) {
   if (!scope) return `model as (\n  select * from ${relation}${rule.where ? `\n  where (${rule.where})` : ""}\n)`;
   const where = rule.where ? `\n    and (${rule.where})` : "";
   const everything = `(select coalesce(bool_or(all_rows), false) from ${scope.relation})`;
   const scopeColumn = scope.by === "day" ? "ingest_on" : "scope_key";
+  const values = `select ${scopeColumn} from ${scope.relation} where ${scopeColumn} is not null`;
+  // PostgreSQL: `= any(array(…))` is one value computed first, so the filter reaches into a view's window
+  // partitions (and an index) instead of a semi-join over the whole view; Redshift has no array(…)
+  const inScope = warehouse === "redshift" ? `in (${values})` : `= any(array(${values}))`;
   return [
     `model as (`,
     `  select * from ${relation}`,
@@ -62,7 +66,7 @@ function modelCte(rule, relation, scope) {
     `  union all`,
     `  select * from ${relation}`,
     `  where not ${everything}`,
-    `    and ${quoteIdent(scope.column)} in (select ${scopeColumn} from ${scope.relation} where ${scopeColumn} is not null)${where}`,
+    `    and ${quoteIdent(scope.column)} ${inScope}${where}`,
     `)`,
   ].join("\n");
 }
@@ -106,7 +110,7 @@ function ruleSql(rule, context) {
   const args = rule.args || {};
   const col = rule.column ? quoteIdent(rule.column) : null;
   const lit = (v) => literal(v, warehouse);
-  const head = `with ${modelCte(rule, rel, scopable(rule, context.scope) ? context.scope : null)}`;
+  const head = `with ${modelCte(rule, rel, scopable(rule, context.scope) ? context.scope : null, warehouse)}`;
 
   switch (rule.type) {
     case "not_null":
