@@ -17,6 +17,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   show: async () => (await import("./commands/show.ts")).command,
   check: async () => (await import("./commands/check.ts")).command,
   run: async () => (await import("./commands/run.ts")).command,
+  build: async () => (await import("./commands/build.ts")).command,
+  retry: async () => (await import("./commands/retry.ts")).command,
   test: async () => (await import("./commands/test.ts")).command,
   sql: async () => (await import("./commands/sql.ts")).command,
   graph: async () => (await import("./commands/graph.ts")).command,

@@ -90,12 +90,19 @@ export async function repairMissing(
   actions: Record<string, ActionOutcome>,
   run: (names: string[]) => Promise<Record<string, ParsedOutcome>>,
   say: (line: string) => void,
+  /** Models to leave missing on purpose, with why (build: skipped because a rule failed upstream). */
+  leave: (name: string) => string | undefined = () => undefined,
 ): Promise<string[]> {
   if (env.name === "prod") return [];
   for (let round = 0; round < 2; round++) {
-    const { missing, present } = await withClient(env, "warehouse", (client) => missingModels(client, graph));
-    if (missing.length === 0) return [];
-    const { rebuild, blocked } = rebuildPlan(missing, actions, (n) => present.has(n));
+    const found = await withClient(env, "warehouse", (client) => missingModels(client, graph));
+    const left = found.missing.filter((m) => leave(m.name));
+    for (const m of left) if (round === 0) say(`missing after the run: ${m.name}: ${leave(m.name)}`);
+    const missing = found.missing.filter((m) => !leave(m.name));
+    const present = found.present;
+    if (missing.length === 0) return left.map((m) => m.name);
+    // Models left missing on purpose are not inputs a rebuild can use.
+    const { rebuild, blocked } = rebuildPlan(missing, actions, (n) => present.has(n) && !left.some((m) => m.name === n));
     for (const m of missing) say(`missing after the run: ${m.name}: ${missingReason(m.name, actions[m.name])}`);
     for (const b of blocked) {
       const prior = actions[b.name];

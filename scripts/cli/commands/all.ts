@@ -1,8 +1,10 @@
 import type { Command, CommandContext } from "../command.ts";
-import { describeError } from "../../core/errors.ts";
+import { describeError, LakehouseError } from "../../core/errors.ts";
+import { MODEL_OPTIONS } from "./run.ts";
+import { PROJECT_OPTIONS } from "../../dataform/project-args.ts";
 import { formatDuration } from "../../core/log.ts";
 import { loadCommand } from "../registry.ts";
-import { collectStatus } from "./status.ts";
+import { collectStatus, missingFromStatus } from "./status.ts";
 
 /** The stages of `lakehouse all`, in order; each is a lakehouse command run with the same options. */
 export const STAGES: { name: string; args?: (ctx: CommandContext) => Record<string, unknown> }[] = [
@@ -11,22 +13,36 @@ export const STAGES: { name: string; args?: (ctx: CommandContext) => Record<stri
   { name: "land" },
   { name: "silver" },
   { name: "mount" },
-  { name: "run" },
-  { name: "test" },
+  // build = run + test with dbt semantics: each rule evaluated once, a failing error-level rule skips dependents.
+  { name: "build" },
   { name: "graph" },
 ];
 
+/** `--day D` is `--start-date D --end-date D`; it refuses to be combined with either. */
+export function dayValues(values: CommandContext["values"]): CommandContext["values"] {
+  const day = values.day;
+  if (typeof day !== "string" || !day) return values;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new LakehouseError("all", `--day ${day} is not a date (YYYY-MM-DD)`, { field: "--day" }, "e.g. npx lakehouse all --day 2018-11-30");
+  if (values["start-date"] || values["end-date"]) throw new LakehouseError("all", "--day cannot be combined with --start-date/--end-date", { field: "--day" }, "use --day D alone (start = end = D)");
+  return { ...values, "start-date": day, "end-date": day };
+}
+
 export const command: Command = {
   name: "all",
-  summary: "the whole pipeline: up, seed, land, silver, mount, run, test, graph; then a summary",
+  summary: "the whole pipeline: up, seed, land, silver, mount, build, graph; then a summary",
+  usage: "[--day D | --start-date D --end-date D] [--select …] [--exclude …] [--full-refresh] [--keep-going]",
   options: {
+    ...MODEL_OPTIONS,
+    ...PROJECT_OPTIONS,
+    day: { type: "string", description: "one day: --start-date D --end-date D (land, silver and build then do that day's work)" },
     "songs-path": { type: "string", description: "Sparkify song files for the catalog seed (default: sources.songs_path)" },
     "sparkify-path": { type: "string", description: "Sparkify data (directory or s3:// URI) (default: sources.sparkify_path)" },
     "start-date": { type: "string", description: "first day of the landing window (default: sources.start_date)" },
     "end-date": { type: "string", description: "last day of the landing window (default: sources.end_date)" },
     "keep-going": { type: "boolean", description: "run later stages even after a failure" },
   },
-  async run(ctx) {
+  async run(input) {
+    const ctx = { ...input, values: dayValues(input.values) };
     const rows: { stage: string; status: string; seconds: string }[] = [];
     let failed = false;
     for (const stage of STAGES) {
@@ -57,7 +73,7 @@ export const command: Command = {
     out.push(
       `  landing  ${Object.keys(status.landing).length} entities, ${total(status.landing, "rows")} rows`,
       `  silver   ${Object.keys(status.silver).length} tables, ${total(status.silver, "rows")} rows, ${total(status.silver, "quarantined")} quarantined`,
-      `  gold     ${Object.keys(status.gold).length} tables/views, ${total(status.gold, "rows")} rows`,
+      `  gold     ${Object.keys(status.gold).length - missingFromStatus(status).length} tables/views, ${total(status.gold, "rows")} rows${missingFromStatus(status).length ? `, MISSING: ${missingFromStatus(status).join(", ")}` : ""}`,
     );
     const { graphPath } = await import("../../dataform/paths.ts");
     out.push(`  graph    ${graphPath(ctx.env)}`);
