@@ -4,7 +4,38 @@ import { ENV_NAMES, loadEnvironment, parseEnvironmentFile } from "../../scripts/
 import { LakehouseError } from "../../scripts/core/errors.ts";
 import { fromRoot } from "../../scripts/core/paths.ts";
 
-const local = fs.readFileSync(fromRoot("environments", "local.yaml"), "utf8");
+/**
+ * A valid environment file of the test's own (not environments/local.yaml: a developer may change its ports or
+ * paths, and the validation tests must not depend on that).
+ */
+const local = [
+  "name: local",
+  "warehouse:",
+  "  type: postgres",
+  "  host: 127.0.0.1",
+  "  port: 45432",
+  "  database: warehouse",
+  "  user: lakehouse",
+  "catalog_db:",
+  "  database: catalog",
+  "  schema: deftunes",
+  "stack:",
+  "  dir: .lakehouse/fixture",
+  "api:",
+  "  host: 127.0.0.1",
+  "  port: 48787",
+  "storage:",
+  "  type: local",
+  "  root: .lakehouse/fixture/bucket",
+  "silver:",
+  "  catalog: directory",
+  "sources:",
+  "  songs_path: songs",
+  "  sparkify_path: sparkify",
+  '  start_date: "2018-11-01"',
+  '  end_date: "2018-11-30"',
+  "",
+].join("\n");
 
 function errorOf(text: string): LakehouseError {
   try {
@@ -31,12 +62,16 @@ describe("environment files", () => {
     }
   });
 
+  it("accepts the test's own fixture (so that the errors below are the edits' only)", () => {
+    expect(parseEnvironmentFile("environments/fixture.yaml", local).warehouse.port).toBe(45432);
+  });
+
   it("names the file, the key path, the line and the reason for a wrong type", () => {
-    const error = errorOf(local.replace("port: 54329", "port: fifty"));
+    const error = errorOf(local.replace("port: 45432", "port: fifty"));
     expect(error.oneLine()).toContain("environments/broken.yaml");
     expect(error.context.field).toBe("warehouse.port");
     expect(error.message).toMatch(/warehouse\.port must be integer/);
-    expect(error.context.record).toBe(local.split("\n").findIndex((l) => l.includes("port: 54329")) + 1);
+    expect(error.context.record).toBe(local.split("\n").findIndex((l) => l.includes("port: 45432")) + 1);
   });
 
   it("rejects an unknown key by name", () => {
