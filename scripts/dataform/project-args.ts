@@ -55,7 +55,7 @@ export function parseVars(values: unknown): Record<string, string> {
 }
 
 export interface ProjectArgsOptions {
-  /** The environment's name: the per-user default suffix applies only outside prod. */
+  /** The environment's name (default: values.env, then $LAKEHOUSE_ENV, then local): the per-user default suffix applies only outside prod. */
   envName?: string;
   /** Where the per-user default is read (process.env). */
   environ?: NodeJS.ProcessEnv;
@@ -67,7 +67,10 @@ export interface ProjectArgsOptions {
  */
 export function schemaSuffix(values: Record<string, unknown>, options: ProjectArgsOptions = {}): string | undefined {
   const given = values["schema-suffix"];
-  const fromEnv = options.envName === "prod" ? undefined : (options.environ ?? process.env)[SCHEMA_SUFFIX_VARIABLE];
+  const environ = options.environ ?? process.env;
+  // The environment: as given, else the command's --env (in values), else what the CLI defaults to.
+  const envName = options.envName ?? (typeof values.env === "string" ? values.env : (environ.LAKEHOUSE_ENV ?? "local"));
+  const fromEnv = envName === "prod" ? undefined : environ[SCHEMA_SUFFIX_VARIABLE];
   const suffix = typeof given === "string" ? given : fromEnv;
   if (!suffix) return undefined;
   if (!/^[A-Za-z0-9_]+$/.test(suffix)) {

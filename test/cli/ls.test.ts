@@ -47,6 +47,15 @@ describe("lakehouse ls", () => {
     for (const a of listed) expect(yaml).toContain(a.name.split("__")[3] ?? "");
   }, 120_000);
 
+  it("compiles with --schema-suffix and --vars: a developer's own schemas, silver shared", () => {
+    const out = lakehouse("ls", "--select", "1+dim_artists", "--schema-suffix", "dev_t", "--vars", "assertions_now=2018-11-30");
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.trim().split("\n")).toEqual(["gold_dev_t.dim_artists", "gold_dev_t.stg_catalog__songs"]);
+    const bad = lakehouse("ls", "--schema-suffix", "dev-t");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/schema suffix "dev-t" may hold only letters, digits and _/);
+  }, 120_000);
+
   it("exits 1 naming a selector that matches nothing, or an unknown output", () => {
     const none = lakehouse("ls", "--select", "dim_sogns");
     expect(none.code).toBe(1);

@@ -34,6 +34,11 @@ describe("schema suffix", () => {
     expect(schemaSuffix({ "schema-suffix": "bob" }, { environ })).toBe("bob");
     expect(schemaSuffix({}, { environ, envName: "local" })).toBe("dev_alice");
     expect(schemaSuffix({}, { environ, envName: "prod" })).toBeUndefined();
+    // without envName: the command's own --env, then $LAKEHOUSE_ENV
+    expect(schemaSuffix({ env: "prod" }, { environ })).toBeUndefined();
+    expect(schemaSuffix({}, { environ: { ...environ, LAKEHOUSE_ENV: "prod" } })).toBeUndefined();
+    expect(schemaSuffix({ env: "ci" }, { environ })).toBe("dev_alice");
+    expect(schemaSuffix({ env: "prod", "schema-suffix": "bob" }, { environ })).toBe("bob");
     expect(schemaSuffix({ "schema-suffix": "" }, { environ })).toBeUndefined();
     expect(schemaSuffix({}, { environ: {} })).toBeUndefined();
     expect(() => schemaSuffix({ "schema-suffix": "dev-alice" })).toThrow(/"dev-alice" may hold only letters, digits and _/);

@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import { compileProject } from "../../dataform/compile.ts";
 import { withPreparedProject } from "../../dataform/environment.ts";
+import { PROJECT_OPTIONS, projectArgs } from "../../dataform/project-args.ts";
 import { SELECT_OPTIONS, selectableActions, selectActions, selectionOf, type SelectableAction } from "../../dataform/select.ts";
 
 const OUTPUTS = ["name", "path", "json"] as const;
@@ -23,13 +24,15 @@ export const command: Command = {
     "{name, type, schema, tags, file, dependencies}; --json is --output json.",
   options: {
     ...SELECT_OPTIONS,
+    ...PROJECT_OPTIONS,
     output: { type: "string", short: "o", description: "name, path or json", default: "name" },
   },
   async run({ env, log, values, json }) {
     const output = json ? "json" : ((values.output as string | undefined) ?? "name");
     if (!(OUTPUTS as readonly string[]).includes(output)) throw new LakehouseError("ls", `unknown --output "${output}"`, { field: "--output" }, `use ${OUTPUTS.join(", ")}`);
     const selection = selectionOf(values);
-    const graph = await withPreparedProject(env, log, { credentials: false }, () => log.step("compile", () => compileProject(env)));
+    const args = projectArgs(values, { envName: env.name });
+    const graph = await withPreparedProject(env, log, { credentials: false }, () => log.step("compile", () => compileProject(env, { args })));
     const actions = selectableActions(graph);
     const listed = await log.step(
       "select",

@@ -2,6 +2,7 @@ import type { Command } from "../command.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import { allActions, compileProject, type CompiledAction, type CompiledGraph } from "../../dataform/compile.ts";
 import { withPreparedProject } from "../../dataform/environment.ts";
+import { PROJECT_OPTIONS, projectArgs } from "../../dataform/project-args.ts";
 import { selectableActions, selectActions } from "../../dataform/select.ts";
 import { withClient } from "../../stack/db.ts";
 import { parseLimit, printQuery, reportQueryError } from "./sql.ts";
@@ -41,12 +42,14 @@ export const command: Command = {
   options: {
     limit: { type: "string", description: "rows fetched, inside the SQL", default: "5" },
     built: { type: "boolean", description: "read the built table or view instead of running the model's query" },
+    ...PROJECT_OPTIONS,
   },
   async run({ env, log, values, positionals, json }) {
     const [model, ...extra] = positionals;
     if (!model || extra.length) throw new LakehouseError("show", model ? `one model at a time (got ${positionals.length})` : "no model given", {}, "lakehouse show dim_users --limit 10");
     const limit = parseLimit(values.limit) ?? 5;
-    const graph = await withPreparedProject(env, log, { credentials: false }, () => log.step("compile", () => compileProject(env)));
+    const args = projectArgs(values, { envName: env.name });
+    const graph = await withPreparedProject(env, log, { credentials: false }, () => log.step("compile", () => compileProject(env, { args })));
     const { action, sql, from } = showQuery(graph, model, Boolean(values.built));
     log.info(`${action}: first ${limit} rows of ${from === "query" ? "its compiled query" : "the relation in the warehouse"}`);
     return withClient(env, "warehouse", async (client) => {
