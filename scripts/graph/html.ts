@@ -86,6 +86,7 @@ ${clientStyle()}
     <ol id="search-results" role="listbox" hidden></ol>
   </div>
   <h2>Focus</h2>
+  <p id="link-note" class="error small" role="status" hidden></p>
   <div id="focus-state"></div>
   <div class="hops">
     <label>Upstream hops <input id="hops-up" type="number" min="0" max="999" value="2"></label>
@@ -97,7 +98,7 @@ ${clientStyle()}
   <details class="filter" open><summary>Tag<span class="active" id="filter-tag-active"></span></summary><input id="tag-search" type="search" placeholder="find a tag" aria-label="find a tag"><div class="checks" id="filter-tag"></div></details>
   <details class="filter"><summary>Type<span class="active" id="filter-type-active"></span></summary><div class="checks" id="filter-type"></div></details>
   <details class="filter"><summary>Schema<span class="active" id="filter-schema-active"></span></summary><div class="checks" id="filter-schema"></div></details>
-  <p class="hint">Checked values in a group are alternatives; groups combine. Drag to pan, wheel to zoom, click a node to focus on it. <kbd>/</kbd> search · <kbd>Esc</kbd> close or show all · <kbd>0</kbd> fit.</p>
+  <p class="hint">Checked values in a group are alternatives; groups combine. Drag to pan, wheel to zoom, click a node to focus on it. <kbd>/</kbd> search · <kbd>Esc</kbd> close or show all · <kbd>0</kbd> fit. Links: <code>#focus=dim_users&amp;up=2&amp;down=2</code> (full or unique short name), <code>#col=sales_per_country.total</code>.</p>
   <footer id="notes"></footer>
 </aside>
 <main id="stage">

@@ -33,6 +33,8 @@ declare global {
       zoomTo(scale: number): void;
       /** The traced column, with its upstream and downstream columns as `nodeId.column`. */
       trace(): { id: string; column: string; up: string[]; down: string[] } | null;
+      /** The label each node got in the last draw, by node id. */
+      drawnLabels(): Record<string, string>;
       /** Traced columns drawn inside a node (empty when it is not on the trace). */
       tracedColumns(id: string): string[];
     };
@@ -388,6 +390,22 @@ function start(): void {
     notes.append(el("details", {}, el("summary", {}, `Unit tests (${meta.tests.length})`), list));
   }
 
+  /** A node named in the link: its id, or a name only one node has; else a note saying why it is not shown. */
+  function linkedNode(name: string, key: string): number {
+    const exact = state.indexOf(name);
+    if (exact >= 0) return exact;
+    const q = name.toLowerCase();
+    const matches = state.data.nodes.flatMap((n, i) => (n.name.toLowerCase() === q || n.id.toLowerCase().endsWith(`.${q}`) ? [i] : []));
+    if (matches.length === 1) return matches[0];
+    const note = byId("link-note");
+    note.textContent =
+      matches.length > 1
+        ? `#${key}=${name} is ambiguous: ${matches.map((i) => state.data.nodes[i].id).join(", ")}. Use the full name.`
+        : `#${key}=${name}: no node has that name or id.`;
+    note.hidden = false;
+    return -1;
+  }
+
   // Initial state from the URL (#focus=…&up=…&down=…&tag=…&colour=…).
   const params = new URLSearchParams(location.hash.slice(1));
   for (const key of FILTER_KEYS) {
@@ -402,14 +420,15 @@ function start(): void {
   if (params.get("up")) hopsUp.value = params.get("up")!;
   if (params.get("down")) hopsDown.value = params.get("down")!;
   const focusId = params.get("focus");
-  const focusIndex = focusId ? state.indexOf(focusId) : -1;
+  const focusIndex = focusId ? linkedNode(focusId, "focus") : -1;
   if (focusIndex >= 0) focusOn(focusIndex);
   else refresh({ fit: true });
   const col = params.get("col");
   const traced = col && data.lineage ? findColumn(data.lineage, col) : undefined;
   if (traced && !("error" in traced) && state.indexOf(traced.table) >= 0) traceOn(state.indexOf(traced.table), traced.column);
   const nodeId = params.get("node");
-  if (nodeId && state.indexOf(nodeId) >= 0) select(state.indexOf(nodeId));
+  const nodeIndex = nodeId ? linkedNode(nodeId, "node") : -1;
+  if (nodeIndex >= 0) select(nodeIndex);
 
   view.resize();
   view.fit();
@@ -445,6 +464,7 @@ function start(): void {
       const ids = (hits: { table: string; column: string }[]) => hits.map((h) => `${h.table}.${h.column}`);
       return { id: state.data.nodes[t.node].id, column: t.column, up: ids(t.up), down: ids(t.down) };
     },
+    drawnLabels: () => Object.fromEntries([...view.drawnLabels].map(([i, label]) => [state.data.nodes[i].id, label])),
     tracedColumns: (id: string) => (state.trace?.byNode.get(state.indexOf(id)) ?? []).map((c) => c.column),
   };
 }

@@ -164,6 +164,13 @@ export function renderPanel(container: HTMLElement, state: GraphState, i: number
   close.addEventListener("click", () => actions.close());
   const focusButton = el("button", { type: "button", class: "small-button" }, "Focus on this node");
   focusButton.addEventListener("click", () => actions.focus(i));
+  const copyLink = el("button", { type: "button", class: "small-button", id: "copy-link", title: "copy a link to this view" }, "Copy link");
+  copyLink.addEventListener("click", () => {
+    void navigator.clipboard?.writeText(location.href).then(
+      () => (copyLink.textContent = "Link copied"),
+      () => (copyLink.textContent = "Copy failed"),
+    );
+  });
 
   container.append(
     el(
@@ -182,6 +189,8 @@ export function renderPanel(container: HTMLElement, state: GraphState, i: number
         statusChip(node.status),
       ),
       focusButton,
+      " ",
+      copyLink,
     ),
   );
   if (node.error) container.append(el("p", { class: "error" }, node.error));

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_LAYOUT } from "../layout.ts";
 import { LAYERS, STATUS_COLOURS, type Layer } from "../model.ts";
+import { displayNames, middleCut } from "./labels.ts";
 import type { GraphState } from "./state.ts";
 
 const W = DEFAULT_LAYOUT.nodeWidth;
@@ -41,6 +42,9 @@ export class GraphView {
   hovered: number | null = null;
   /** Labels cut to the node's width, measured once per node. */
   private readonly labels: ({ label: string; labelWidth: number; sub: string; subWidth: number } | undefined)[] = [];
+  /** Canvas names (shared names qualified), and the label each node got in the last draw. */
+  readonly names: string[];
+  readonly drawnLabels = new Map<number, string>();
   /** Draws taken, and the last one's duration (for the benchmark). */
   draws = 0;
   lastDrawMs = 0;
@@ -54,10 +58,15 @@ export class GraphView {
     const ctx = canvas.getContext("2d");
     if (!ctx) throw new Error("no 2D canvas");
     this.ctx = ctx;
+    this.names = displayNames(state.data.nodes);
     this.resize();
+    // Resizing clears the canvas: redraw at once (not in the next animation frame), and only on a real change,
+    // so the first frame stays on screen even where no animation frame comes (a headless screenshot).
     new ResizeObserver(() => {
+      const box = (this.canvas.parentElement ?? this.canvas).getBoundingClientRect();
+      if (Math.max(1, box.width) === this.width && Math.max(1, box.height) === this.height && (window.devicePixelRatio || 1) === this.dpr) return;
       this.resize();
-      this.requestDraw();
+      this.draw();
     }).observe(canvas.parentElement ?? canvas);
     this.bindPointer();
   }
@@ -231,11 +240,12 @@ export class GraphView {
       const node = this.state.data.nodes[i];
       const ctx = this.ctx;
       const sub = [node.schema, node.type === node.layer ? LAYER_LABEL[node.layer].toLowerCase() : node.type].filter(Boolean).join(" · ");
+      const name = this.names[i];
       ctx.font = `600 13px ${FONT}`;
-      const labelWidth = ctx.measureText(node.name).width;
+      const labelWidth = ctx.measureText(name).width;
       ctx.font = `11px ${FONT}`;
       const subWidth = ctx.measureText(sub).width;
-      label = { label: node.name, labelWidth, sub, subWidth };
+      label = { label: name, labelWidth, sub, subWidth };
       this.labels[i] = label;
     }
     return label;
@@ -273,6 +283,7 @@ export class GraphView {
     ctx.strokeStyle = selected === null ? "rgba(80,90,110,0.38)" : "rgba(80,90,110,0.18)";
     ctx.beginPath();
     const traced = state.trace?.byNode;
+    this.drawnLabels.clear();
     const dirOf = (n: number) => traced?.get(n)?.[0]?.dir;
     for (const e of state.visibleEdges) {
       const [a, b] = edges[e];
@@ -349,7 +360,9 @@ export class GraphView {
       // A long name gets a smaller font (down to about 9 px on screen) before it is cut.
       const font = Math.min(labelFont, Math.max(9 / s, (room * 13) / Math.max(text.labelWidth, 1)));
       ctx.font = `600 ${font}px ${FONT}`;
-      ctx.fillText(cut(text.label, (text.labelWidth * font) / 13, room), x[i] + 13, twoLines ? y[i] + 16 : y[i] + H / 2 + font * 0.36);
+      const shown = middleCut(text.label, (text.labelWidth * font) / 13, room);
+      this.drawnLabels.set(i, shown);
+      ctx.fillText(shown, x[i] + 13, twoLines ? y[i] + 16 : y[i] + H / 2 + font * 0.36);
       if (twoLines && onTrace) {
         // The traced columns this node holds, in place of schema and type.
         ctx.fillStyle = TRACE_COLOUR[onTrace[0].dir];
@@ -359,7 +372,7 @@ export class GraphView {
       } else if (twoLines) {
         ctx.fillStyle = "#5b606b";
         ctx.font = `11px ${FONT}`;
-        ctx.fillText(cut(text.sub, text.subWidth, W - 22), x[i] + 13, y[i] + 30);
+        ctx.fillText(middleCut(text.sub, text.subWidth, W - 22), x[i] + 13, y[i] + 30);
       }
       if (node.assertions.length) this.badge(i, x[i] + W - 36, twoLines ? y[i] + 6 : y[i] + (H - 16) / 2);
       if (state.colourBy === "layer" && node.status !== "unknown") {
@@ -433,13 +446,6 @@ export class GraphView {
     }
     ctx.textBaseline = "alphabetic";
   }
-}
-
-/** Text cut to `room`, knowing its full width (assumes even character widths: cheap, close enough). */
-function cut(text: string, width: number, room: number): string {
-  if (width <= room) return text;
-  const keep = Math.max(1, Math.floor((text.length * room) / width) - 1);
-  return `${text.slice(0, keep)}…`;
 }
 
 function fitText(ctx: CanvasRenderingContext2D, text: string, width: number): string {
