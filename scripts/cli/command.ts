@@ -39,3 +39,27 @@ export function notBuiltYet(name: string, issue: string): Command["run"] {
     return 2;
   };
 }
+
+/** Edit distance of two short words (insertions, deletions, substitutions, adjacent swaps). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The closest candidate to a mistyped word (`--tag` → `tags`), or undefined when none is close. */
+export function didYouMean(input: string, candidates: string[]): string | undefined {
+  const word = input.replace(/^-+/, "").split("=")[0].toLowerCase();
+  let best: { name: string; d: number } | undefined;
+  for (const name of candidates) {
+    const d = name.startsWith(word) || word.startsWith(name) ? Math.min(1, Math.abs(name.length - word.length)) : distance(word, name.toLowerCase());
+    if (d <= Math.max(1, Math.floor(word.length / 3)) && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}

@@ -4,7 +4,7 @@ import { ENV_NAMES, loadEnvironment } from "../core/config.ts";
 import { describeError, LakehouseError } from "../core/errors.ts";
 import { createLogger, eventLine, LOG_FORMATS, type LogFormat } from "../core/log.ts";
 import { fromRoot } from "../core/paths.ts";
-import type { Command, CommandContext, OptionSpec } from "./command.ts";
+import { didYouMean, type Command, type CommandContext, type OptionSpec } from "./command.ts";
 import { COMMANDS } from "./registry.ts";
 
 
@@ -62,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    process.stderr.write(`lakehouse: unknown command "${name}"\n${await generalHelp()}`);
+    const close = didYouMean(name, Object.keys(COMMANDS));
+    process.stderr.write(`lakehouse: unknown command "${name}"${close ? ` (did you mean "${close}"?)` : ""}\n${await generalHelp()}`);
     return 2;
   }
   const command = await load();
@@ -78,7 +79,10 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     });
   } catch (error) {
-    process.stderr.write(`lakehouse ${name}: ${(error as Error).message}\n\n${commandHelp(command)}`);
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    const close = unknown ? didYouMean(unknown, Object.keys(options)) : undefined;
+    const message = unknown ? `Unknown option '${unknown}'${close ? ` (did you mean --${close}?)` : ""}` : (error as Error).message;
+    process.stderr.write(`lakehouse ${name}: ${message}\n\n${commandHelp(command)}`);
     return 2;
   }
   if (parsed.values.help) {
