@@ -42,7 +42,7 @@ function modelsOnlyProject(root = process.env.INCREMENTAL_PROPERTY_PROJECT ?? fr
   const dir = scratchProject("lakehouse-incremental-");
   fs.cpSync(path.join(root, "dataform.json"), path.join(dir, "dataform.json"));
   fs.cpSync(path.join(root, "includes"), path.join(dir, "includes"), { recursive: true });
-  const skip = new Set(["assertions", "tests", "reporting", "operations"].map((d) => path.join("definitions", d)).concat(path.join("definitions", "sparkify", "tests"), path.join("definitions", "sparkify", "reporting")));
+  const skip = new Set(["assertions", "tests", "reporting"].map((d) => path.join("definitions", d)).concat(path.join("definitions", "sparkify", "tests"), path.join("definitions", "sparkify", "reporting")));
   fs.cpSync(path.join(root, "definitions"), path.join(dir, "definitions"), {
     recursive: true,
     filter: (source) => !skip.has(path.relative(root, source)),
