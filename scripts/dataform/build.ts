@@ -13,8 +13,8 @@ import { connect } from "../stack/db.ts";
 import { newInvocation, saveInvocation, type ActionOutcome, type Invocation } from "./artifacts.ts";
 import { allActions, compileProject, type CompiledGraph } from "./compile.ts";
 import { checkConnection, executeActions, RunLog, upHint } from "./execute.ts";
-import { artifactSelection, repairMissing, toOutcome, type InvocationOptions, type InvocationResult } from "./invoke.ts";
-import { dataform } from "./runner.ts";
+import { artifactSelection, pointAtCause, repairMissing, toOutcome, type InvocationOptions, type InvocationResult } from "./invoke.ts";
+import { dataform, projectDir as defaultProjectDir } from "./runner.ts";
 import { outcomeLine, summaryLines, useColor } from "./progress.ts";
 import { plain, type ParsedOutcome } from "./results.ts";
 import { selectableActions, selectActions, type SelectableAction } from "./select.ts";
@@ -213,6 +213,7 @@ export async function runBuild(env: Environment, options: InvocationOptions): Pr
           throw new LakehouseError("build", result.fatal, {}, upHint(env, log));
         }
       }
+      await pointAtCause(env, graph, actions, runnable, options.projectDir ?? defaultProjectDir(env));
       await evaluateReady();
       for (const name of runnable) {
         const o = actions[name];

@@ -5,7 +5,9 @@ import type { Environment } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { withClient } from "../stack/db.ts";
 import { newInvocation, saveInvocation, type ActionOutcome, type Invocation } from "./artifacts.ts";
-import { compileProject, type CompiledGraph } from "./compile.ts";
+import { allActions, compileProject, type CompiledGraph } from "./compile.ts";
+import { formatLocated, locateFailure } from "./failure.ts";
+import { projectDir as defaultProjectDir } from "./runner.ts";
 import { checkConnection, executeActions, RunLog, upHint } from "./execute.ts";
 import { missingModels, missingReason, rebuildPlan } from "./missing.ts";
 import { planActions, runnableActions, type RunSelection } from "./plan.ts";
@@ -130,6 +132,24 @@ export async function repairMissing(
   return [];
 }
 
+const MODEL_TYPES = new Set(["table", "view", "incremental"]);
+
+/**
+ * Failed models' messages made to point at the cause: `file:line: warehouse message` (failure.ts). Leaves
+ * connection losses, deadlocks and missing outcomes as they are. Returns the names it looked at.
+ */
+export async function pointAtCause(env: Environment, graph: CompiledGraph, actions: Record<string, ActionOutcome>, names: string[], dir: string): Promise<void> {
+  const compiled = new Map(allActions(graph).map((a) => [`${a.target.schema}.${a.target.name}`, a]));
+  const failed = names.filter((n) => actions[n]?.status === "failed" && MODEL_TYPES.has(actions[n].type ?? "") && !/^(no outcome|missing)|deadlock|connection/i.test(actions[n].message ?? ""));
+  if (failed.length === 0 || env.name === "prod") return;
+  await withClient(env, "warehouse", async (client) => {
+    for (const name of failed) {
+      const action = compiled.get(name);
+      if (action) actions[name].message = formatLocated(await locateFailure(client, action, actions[name].message ?? "failed", dir));
+    }
+  }).catch(() => undefined); // the message stays Dataform's when the warehouse cannot say more
+}
+
 /** Runs the selected models (see the file comment). */
 export async function runInvocation(env: Environment, options: InvocationOptions): Promise<InvocationResult> {
   const started = performance.now();
@@ -148,7 +168,8 @@ export async function runInvocation(env: Environment, options: InvocationOptions
     const actions = invocation.actions;
     const onOutcome = (name: string, o: ParsedOutcome) => {
       actions[name] = toOutcome(name, o, byName, actions);
-      print(name, actions[name]);
+      // A failed model is printed after the run, once its message points at the SQLX line.
+      if (!(o.status === "failed" && MODEL_TYPES.has(actions[name].type ?? ""))) print(name, actions[name]);
     };
     const execute = (names: string[], passActions: boolean) =>
       executeActions(env, {
@@ -167,6 +188,9 @@ export async function runInvocation(env: Environment, options: InvocationOptions
       invocation.status = "failed";
       throw new LakehouseError("run", result.fatal, {}, upHint(env, log));
     }
+    const failedModels = planned.filter((n) => actions[n]?.status === "failed" && MODEL_TYPES.has(actions[n].type ?? ""));
+    await pointAtCause(env, graph, actions, failedModels, options.projectDir ?? defaultProjectDir(env));
+    for (const name of failedModels) print(name, actions[name]);
     try {
       await repairMissing(env, graph, actions, async (names) => (await execute(names, true)).outcomes, say);
     } catch (error) {

@@ -47,7 +47,11 @@ describe("a failed model never leaves the warehouse short", () => {
     out.on("data", (c: Buffer) => lines.push(...c.toString().split("\n").filter(Boolean)));
     const { invocation, graph, failed } = await runInvocation(stack.env, { ...base, out, selection: { tags: ["gold"] } });
     expect(invocation.actions["gold.dim_artists"]).toMatchObject({ status: "failed" });
-    expect(invocation.actions["gold.dim_artists"].message).toMatch(/artst_id/);
+    // The error names the SQLX file and the line of the typo (not Dataform's cleanup drop).
+    const typoLine = fs.readFileSync(file, "utf8").split("\n").indexOf("    artst_id,") + 1;
+    expect(typoLine).toBeGreaterThan(0);
+    expect(invocation.actions["gold.dim_artists"].message).toBe(`definitions/marts/dim_artists.sqlx:${typoLine}: column "artst_id" does not exist`);
+    expect(lines).toContain(`✘ gold.dim_artists [table] failed: definitions/marts/dim_artists.sqlx:${typoLine}: column "artst_id" does not exist`);
     expect(failed).toContain("gold.dim_artists");
     // Every dependent of dim_artists is reported: skipped with the cause, or failed / rebuilt when it went missing.
     expect(invocation.actions["gold.dim_songs"]).toMatchObject({ status: "skipped", skipped_because: "gold.dim_artists" });

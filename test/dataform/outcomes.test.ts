@@ -88,3 +88,14 @@ describe("every action's outcome", () => {
     expect(JSON.parse(fs.readFileSync(path.join(runsDir(env), `${first.invocation_id}.json`), "utf8")).actions["gold.fct"].skipped_because).toBe("gold.dim_artists");
   });
 });
+
+describe("a failed model's line", () => {
+  it("maps the compiled query's line to the SQLX file's line by its text, also across a replaced ref()", async () => {
+    const { sourceLine } = await import("../../scripts/dataform/failure.ts");
+    const source = 'config { type: "table" }\n\n-- comment\nselect\n  a,\n  nope\nfrom ${ref("x")} as x\n';
+    const query = 'select\n  a,\n  nope\nfrom "gold"."x" as x';
+    expect(sourceLine(source, query, 3)).toBe(6);
+    expect(sourceLine(source, query, 4)).toBe(7);
+    expect(sourceLine(source, query, 9)).toBeUndefined();
+  });
+});
