@@ -44,6 +44,17 @@ export function locateError(root: string, error: { fileName?: string; message: s
   const header = stack.split("\n")[0] ?? "";
   const reported = /:(\d+)$/.exec(header)?.[1];
   let line = reported ? Number(reported) : undefined;
+  // A reference to an action that does not exist: the line of its ref() in the file.
+  const missing = missingReference(error.message);
+  if (missing && error.fileName) {
+    try {
+      const lines = fs.readFileSync(path.join(root, error.fileName), "utf8").split("\n");
+      const index = lines.findIndex((l) => new RegExp(`ref\\(\\s*["'\`]${missing.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}["'\`]`).test(l));
+      if (index >= 0) return { file, line: index + 1, message: `ref("${missing}") names no action of the project (${error.message.split("\n")[0]})` };
+    } catch {
+      /* fall through to the generic location */
+    }
+  }
   if (file.endsWith(".sqlx") && error.fileName) {
     const snippet = (stack.split("\n")[1] ?? "").trim();
     try {
@@ -57,6 +68,17 @@ export function locateError(root: string, error: { fileName?: string; message: s
   return { file, line, message: error.message.split("\n")[0] };
 }
 
+/** The name of a missing ref() target in Dataform's wording (missing dependency, unit test input not provided). */
+export function missingReference(message: string): string | undefined {
+  return /depends on "\{"name":"([^"]+)"/.exec(message)?.[1] ?? /Input for dataset "\{"name":"([^"]+)"/.exec(message)?.[1];
+}
+
+/** Errors of the project's own actions before those of unit tests (a bad ref() shows in both; the action's is the cause). */
+export function causeFirst<T extends { stack?: string }>(errors: T[]): T[] {
+  const isTest = (e: T) => /\bTest\.compile\b/.test(e.stack ?? "");
+  return [...errors.filter((e) => !isTest(e)), ...errors.filter(isTest)];
+}
+
 /** Compiles the project for an environment; throws a LakehouseError naming file and line on the first error. */
 export async function compileProject(env: Environment, options: { projectDir?: string; args?: string[] } = {}): Promise<CompiledGraph> {
   const dir = options.projectDir ?? projectDir(env);
@@ -67,7 +89,7 @@ export async function compileProject(env: Environment, options: { projectDir?: s
   } catch {
     throw new LakehouseError("compile", `Dataform did not print a compiled graph (exit ${result.code}): ${(result.stderr || result.stdout).trim().split("\n").slice(-5).join(" | ")}`);
   }
-  const errors = (graph.graphErrors?.compilationErrors ?? []).map((e) => locateError(dir, e));
+  const errors = causeFirst(graph.graphErrors?.compilationErrors ?? []).map((e) => locateError(dir, e));
   if (errors.length > 0) {
     const [first, ...rest] = errors;
     const more = rest.map((e) => `${e.file}${e.line ? `:${e.line}` : ""}: ${e.message}`).join("; ");

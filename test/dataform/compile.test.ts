@@ -56,6 +56,18 @@ describe("compile", () => {
     expect(error.context.record).toBe(3);
   });
 
+  it("leads a bad ref() with the action's error, not its unit test's, and names the ref's line", async () => {
+    const error = await compileError(
+      project({
+        "definitions/a.sqlx": 'config { type: "view" }\n-- a view\nselect *\nfrom ${ref("does_not_exist")}\n',
+        "definitions/a_test.js": 'test("a keeps rows").dataset("a").expect("select 1 as x");\n',
+      }),
+    );
+    expect(error.context.file).toBe("definitions/a.sqlx");
+    expect(error.context.record).toBe(4);
+    expect(error.message).toMatch(/^ref\("does_not_exist"\) names no action of the project \(Missing dependency/);
+  });
+
   it("reports a missing dependency with the file that refers to it", async () => {
     const error = await compileError(project({ "definitions/a.sqlx": 'config { type: "view" }\nselect * from ${ref("does_not_exist")}\n' }));
     expect(error.context.file).toBe("definitions/a.sqlx");
