@@ -66,6 +66,9 @@ describe.skipIf(!HAS_CHROMIUM)(`column lineage on the graph page${HAS_CHROMIUM ?
     expect(await price.locator("xpath=..").locator(".kind").textContent()).toBe("aggregated");
     expect(await page.evaluate(() => decodeURIComponent(location.hash))).toBe("#col=gold.sales_per_country.total");
     await page.screenshot({ path: path.join(SHOTS, "lineage-total.png") });
+    // Coloured by status, the legend says when and by which command the statuses were taken.
+    await page.selectOption("#colour-by", "status");
+    expect(await page.locator("#status-source").textContent()).toBe("status from `run --tags gold` at 2018-12-01 06:00 UTC (test/graph/fixtures/last-run.json)");
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -350,6 +350,14 @@ function start(): void {
     else if (!typing && e.key === "0") view.fit();
   });
 
+  /** When, and by which command, the statuses were taken (or that there are none yet). */
+  function statusSource(): string {
+    const run = data.meta.lastRun;
+    if (!run) return "status: no run results yet";
+    const when = run.finishedAt ? run.finishedAt.replace("T", " ").slice(0, 16) + " UTC" : "an unknown time";
+    return `status from ${run.command ? `\`${run.command}\`` : "the latest run"} at ${when} (${run.file})`;
+  }
+
   function renderLegend(): void {
     const legend = byId("legend");
     legend.replaceChildren();
@@ -358,7 +366,7 @@ function start(): void {
       for (const l of LAYERS) if (present.has(l.id)) legend.append(el("span", { class: "legend-item" }, el("span", { class: "swatch", style: `background:${l.colour}` }), l.label));
       legend.append(el("span", { class: "legend-item muted" }, "● dot: last run status · badge: assertions"));
     } else {
-      const statuses = state.colourBy === "status" ? ["successful", "failed", "skipped", "unknown"] : ["successful", "failed", "unknown", "none"];
+      const statuses = state.colourBy === "status" ? ["successful", "failed", "skipped", "disabled", "unknown"] : ["successful", "failed", "unknown", "none"];
       for (const s of statuses) {
         legend.append(
           el(
@@ -369,6 +377,7 @@ function start(): void {
           ),
         );
       }
+      legend.append(el("span", { class: "legend-item muted", id: "status-source" }, statusSource()));
     }
   }
 
