@@ -63,3 +63,28 @@ export function didYouMean(input: string, candidates: string[]): string | undefi
   }
   return best?.name;
 }
+
+/** What a long command does when SIGINT/SIGTERM stops it: stop its work, keep what is consistent, say so. */
+export type InterruptHandler = (signal: NodeJS.Signals) => string | void;
+const interruptHandlers = new Set<InterruptHandler>();
+
+/** Registers a handler (it returns what it stopped or kept, in words); returns its removal. */
+export function onInterrupt(handler: InterruptHandler): () => void {
+  interruptHandlers.add(handler);
+  return () => interruptHandlers.delete(handler);
+}
+
+/** Runs every handler (newest first) and returns their messages. */
+export function runInterruptHandlers(signal: NodeJS.Signals): string[] {
+  const messages: string[] = [];
+  for (const handler of [...interruptHandlers].reverse()) {
+    try {
+      const said = handler(signal);
+      if (said) messages.push(said);
+    } catch (error) {
+      messages.push(`(a cleanup failed: ${(error as Error).message})`);
+    }
+  }
+  interruptHandlers.clear();
+  return messages;
+}

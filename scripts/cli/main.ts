@@ -4,7 +4,7 @@ import { ENV_NAMES, loadEnvironment } from "../core/config.ts";
 import { describeError, LakehouseError } from "../core/errors.ts";
 import { createLogger, eventLine, LOG_FORMATS, type LogFormat } from "../core/log.ts";
 import { fromRoot } from "../core/paths.ts";
-import { didYouMean, type Command, type CommandContext, type OptionSpec } from "./command.ts";
+import { didYouMean, runInterruptHandlers, type Command, type CommandContext, type OptionSpec } from "./command.ts";
 import { COMMANDS } from "./registry.ts";
 
 
@@ -48,6 +48,20 @@ async function generalHelp(): Promise<string> {
 function versionText(): string {
   const version = (file: string) => (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
   return `lakehouse ${version(fromRoot("package.json"))} (dataform ${version(fromRoot("node_modules", "@dataform", "core", "package.json"))}, node ${process.versions.node})\n`;
+}
+
+/**
+ * SIGINT/SIGTERM during a command: the command's interrupt handlers stop its work (child processes, open
+ * runs) and say what was kept; one line on stderr, exit 128 + the signal number (130, 143).
+ */
+function installSignalHandlers(name: string): void {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      const said = runInterruptHandlers(signal);
+      process.stderr.write(`lakehouse ${name}: interrupted by ${signal}${said.length ? `; ${said.join("; ")}` : ""}\n`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -103,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       const { loadProdExtensions } = await import("../prod/index.ts");
       await loadProdExtensions(env);
     }
+    installSignalHandlers(name);
     const code = await command.run({ env, values: parsed.values as CommandContext["values"], positionals: parsed.positionals, log, json });
     return code ?? 0;
   } catch (error) {

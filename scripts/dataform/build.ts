@@ -4,13 +4,14 @@
 // rule is evaluated once, by lakehouse itself (the compiled assertion SQL, with failing-row counts and
 // examples). A failing error-level rule skips its model's dependents; warnings never skip.
 import type pg from "pg";
+import { onInterrupt } from "../cli/command.ts";
 import type { Environment } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { formatFailure, runRule, type RuleOutcome } from "../assertions/report.ts";
 import { loadRules } from "../assertions/load.ts";
 import type { Rule } from "../assertions/types.ts";
 import { connect } from "../stack/db.ts";
-import { newInvocation, saveInvocation, type ActionOutcome, type Invocation } from "./artifacts.ts";
+import { latestFile, newInvocation, saveInvocation, type ActionOutcome, type Invocation } from "./artifacts.ts";
 import { allActions, compileProject, type CompiledGraph } from "./compile.ts";
 import { checkConnection, executeActions, RunLog, upHint } from "./execute.ts";
 import { artifactSelection, pointAtCause, repairMissing, toOutcome, type InvocationOptions, type InvocationResult } from "./invoke.ts";
@@ -105,6 +106,16 @@ export async function runBuild(env: Environment, options: InvocationOptions): Pr
   const out = options.out ?? process.stderr;
   const colour = useColor(out);
   const say = (line: string) => (options.quiet ? undefined : out.write(`${line}\n`));
+  let plannedNames: string[] = [];
+  const stopInterrupt = onInterrupt(() => {
+    invocation.status = "interrupted";
+    for (const name of plannedNames) invocation.actions[name] ??= { status: "skipped", message: "interrupted before it ran" };
+    invocation.finished_at = new Date().toISOString();
+    const done = Object.values(invocation.actions).filter((a) => a.message !== "interrupted before it ran").length;
+    if (Object.keys(invocation.actions).length) saveInvocation(env, invocation);
+    log.close();
+    return done ? `${done} action outcomes kept in ${latestFile(env)} (status interrupted; npx lakehouse retry reruns the rest)` : "nothing had run yet";
+  });
   const actions = invocation.actions;
   let client: pg.Client | undefined;
   try {
@@ -113,6 +124,7 @@ export async function runBuild(env: Environment, options: InvocationOptions): Pr
     const byName = new Map(all.map((a) => [a.name, a]));
     const plan = planBuild(graph, options.selection);
     if (plan.waves.length === 0 && plan.assertions.length === 0) throw new LakehouseError("build", "the selection matches no model", {}, "check --select/--exclude");
+    plannedNames = [...plan.waves.flat(), ...plan.assertions.map((a) => a.name), ...plan.tests.map((t) => t.name)];
     await checkConnection(env, log);
     const rules = new Map(loadRules().models.flatMap((m) => m.rules).map((r) => [r.name, r]));
     const blockedBy = new Map<string, string>(); // model → the action that stops its dependents
@@ -246,6 +258,7 @@ export async function runBuild(env: Environment, options: InvocationOptions): Pr
     invocation.status ??= "failed";
     throw error;
   } finally {
+    stopInterrupt();
     await client?.end().catch(() => undefined);
     invocation.finished_at = new Date().toISOString();
     if (Object.keys(actions).length > 0) saveInvocation(env, invocation);

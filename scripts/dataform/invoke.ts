@@ -1,10 +1,11 @@
 // One `lakehouse run` invocation end to end: compile, plan, connection check, Dataform, every outcome
 // recorded (skips with the failed upstream that caused them), models missing afterwards rebuilt or
 // reported, the invocation saved as a run artifact, one summary. A run that cannot be trusted throws.
+import { onInterrupt } from "../cli/command.ts";
 import type { Environment } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { withClient } from "../stack/db.ts";
-import { newInvocation, saveInvocation, type ActionOutcome, type Invocation } from "./artifacts.ts";
+import { latestFile, newInvocation, saveInvocation, type ActionOutcome, type Invocation } from "./artifacts.ts";
 import { allActions, compileProject, type CompiledGraph } from "./compile.ts";
 import { formatLocated, locateFailure } from "./failure.ts";
 import { projectDir as defaultProjectDir } from "./runner.ts";
@@ -157,12 +158,23 @@ export async function runInvocation(env: Environment, options: InvocationOptions
   const log = new RunLog(env, invocation.invocation_id);
   const out = options.out ?? process.stderr;
   const say = (line: string) => (options.quiet ? undefined : out.write(`${line}\n`));
+  let plannedNames: string[] = [];
+  const stopInterrupt = onInterrupt(() => {
+    invocation.status = "interrupted";
+    for (const name of plannedNames) invocation.actions[name] ??= { status: "skipped", message: "interrupted before it ran" };
+    invocation.finished_at = new Date().toISOString();
+    const done = Object.values(invocation.actions).filter((a) => a.message !== "interrupted before it ran").length;
+    if (Object.keys(invocation.actions).length) saveInvocation(env, invocation);
+    log.close();
+    return done ? `${done} action outcomes kept in ${latestFile(env)} (status interrupted; npx lakehouse retry reruns the rest)` : "nothing had run yet";
+  });
   try {
     const graph = await compileProject(env, { ...(options.projectDir ? { projectDir: options.projectDir } : {}), args: options.projectArgs });
     const runnable = runnableActions(graph);
     const byName = new Map(runnable.map((a) => [a.name, a]));
     const planned = planActions(graph, options.selection);
     if (planned.length === 0) throw new LakehouseError("run", "the selection matches no action", {}, "check --select/--tags/--actions");
+    plannedNames = planned;
     await checkConnection(env, log);
     const print = progressPrinter({ out, verbose: options.verbose, quiet: options.quiet });
     const actions = invocation.actions;
@@ -209,6 +221,7 @@ export async function runInvocation(env: Environment, options: InvocationOptions
     invocation.status ??= "failed";
     throw error;
   } finally {
+    stopInterrupt();
     invocation.finished_at = new Date().toISOString();
     // An invocation that ran nothing (compile error, warehouse down) leaves the latest artifact as it was.
     if (Object.keys(invocation.actions).length > 0) saveInvocation(env, invocation);

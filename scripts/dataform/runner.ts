@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import type { Environment } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { fromRoot, PROJECT_ROOT } from "../core/paths.ts";
+import { onInterrupt } from "../cli/command.ts";
 import { credentialsFile } from "./credentials.ts";
 
 /** Lines Dataform 2.6.7 prints that are noise, not information (see README "Dataform quirks"). */
@@ -103,6 +104,14 @@ export function dataform(
     pump(child.stdout, out, process.stderr);
     pump(child.stderr, err, process.stderr);
     child.on("error", (error) => reject(new LakehouseError("dataform", `could not start the Dataform CLI: ${error.message}`)));
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout: out.join("\n"), stderr: err.join("\n"), lines: all }));
+    // Interrupted: Dataform is stopped too (it cancels what it runs on SIGINT), whatever sent the signal.
+    const stop = onInterrupt(() => {
+      child.kill("SIGINT");
+      return `Dataform (pid ${child.pid}) stopped`;
+    });
+    child.on("close", (code) => {
+      stop();
+      resolve({ code: code ?? 1, stdout: out.join("\n"), stderr: err.join("\n"), lines: all });
+    });
   });
 }

@@ -38,6 +38,33 @@ function lakehouse(args: string[], onLine?: (line: string) => void): Promise<{ c
 }
 
 describe("lakehouse run faults", () => {
+  it("stops cleanly on SIGTERM: Dataform stopped, one line saying what was kept, exit 143, the invocation recorded as interrupted", async () => {
+    let child: ReturnType<typeof spawn> | undefined;
+    const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      child = spawn(process.execPath, [BIN, "run", "--env", "ci", "--full-refresh"], { env: { ...stack.cliEnv, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      let sent = false;
+      child.stderr!.on("data", (c: Buffer) => {
+        stderr += c;
+        if (!sent && /^✔ \S+ \[(view|table|incremental)\]/m.test(stderr)) {
+          sent = true;
+          child!.kill("SIGTERM");
+        }
+      });
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    const { code, stderr } = await done;
+    expect(code).toBe(143);
+    const line = stderr.split("\n").find((l) => l.startsWith("lakehouse run: interrupted by SIGTERM"));
+    expect(line).toMatch(/^lakehouse run: interrupted by SIGTERM; Dataform \(pid (\d+)\) stopped; \d+ action outcomes kept in .+latest\.json/);
+    const pid = Number(/pid (\d+)/.exec(line!)![1]);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(() => process.kill(pid, 0)).toThrow();
+    const latest = readLatest(stack.env)!;
+    expect(latest.status).toBe("interrupted");
+    expect(Object.values(latest.actions).some((a) => a.message === "interrupted before it ran")).toBe(true);
+  }, 180_000);
+
   it("exits non-zero with one line and the hint when the postmaster is killed (-9) during run --full-refresh", async () => {
     const pid = Number(fs.readFileSync(path.join(postgresStatus(stack.env).dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
     expect(pid).toBeGreaterThan(0);
