@@ -79,5 +79,7 @@ describe("a failed model never leaves the warehouse short", () => {
     const text = spawnSync(process.execPath, [fromRoot("bin", "lakehouse.js"), "status", "--env", "ci"], { env: stack.cliEnv, encoding: "utf8" });
     expect(text.status).toBe(1);
     expect(text.stdout).toMatch(/gold\.sales_per_country +MISSING/);
+    // status reads the latest invocation only: the run of the test above, with its failure.
+    expect(text.stdout).toMatch(/^last invocation: run \S+ failed — \d+ succeeded, [1-9]\d* failed, \d+ skipped, \d+ disabled$/m);
   }, 120_000);
 });

@@ -6,6 +6,7 @@ import { services } from "../../stack/services.ts";
 import { landingStatus } from "../../land/status.ts";
 import { silverStatus } from "../../silver/status.ts";
 import { goldStatus } from "../../gold/status.ts";
+import { countOutcomes, readLatest } from "../../dataform/artifacts.ts";
 
 async function section<T>(fn: () => Promise<T>): Promise<T | { error: string }> {
   try {
@@ -85,6 +86,12 @@ export const command: Command = {
           const missing = typeof value === "object" && value !== null && (value as { missing?: boolean }).missing;
           lines.push(`  ${key.padEnd(34)} ${missing ? "MISSING (a model of the project; rebuild: npx lakehouse run --select " + key + ")" : typeof value === "object" ? JSON.stringify(value) : String(value)}`);
         }
+      }
+      // The latest run invocation only (runs/latest.json), never a merge of older ones.
+      const latest = readLatest(env);
+      if (latest) {
+        const c = countOutcomes(latest.actions);
+        lines.push(`last invocation: ${latest.command} ${latest.invocation_id} ${latest.status ?? ""} — ${c.succeeded} succeeded, ${c.failed} failed, ${c.skipped} skipped, ${c.disabled} disabled`.replace("  ", " "));
       }
       process.stdout.write(`${lines.join("\n")}\n`);
     }

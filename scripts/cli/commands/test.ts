@@ -27,8 +27,10 @@ export const command: Command = {
     return withPreparedProject(env, log, { credentials: true }, async () => {
       let failures = 0;
       if (!values["skip-unit"]) {
-        const result = await dataform(env, ["test"], { echo: !ctx.json, withCredentials: true });
+        // One line per failed unit test (with Dataform's message), then the counts; passes are not listed.
+        const result = await dataform(env, ["test"], { withCredentials: true });
         const { passed, failed } = parseTestOutput(result.lines);
+        if (!ctx.json) for (const name of failed) process.stderr.write(`✘ unit test ${name} failed\n`);
         if (result.code !== 0 && failed.length === 0 && passed.length === 0) {
           log.warn(`dataform test exited ${result.code}: ${result.lines.slice(-3).join(" | ")}`);
           failures += 1;
