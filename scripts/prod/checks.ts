@@ -239,7 +239,12 @@ export function checkGraphStatements(graph: CompiledGraph): StatementCheck[] {
     const statements = redshiftStatements(action.action, action.kind, "create");
     // An incremental table's append statement runs the incremental query: check that too.
     if (action.kind === "incremental") statements.push(...redshiftStatements(action.action, action.kind, "incremental"));
-    statements.forEach((sql, index) => checks.push({ action: action.target, index, sql, ...checkStatement(sql) }));
+    // An empty block of an operations list (a guard that emits nothing on this warehouse, e.g. a
+    // PostgreSQL-only index) reaches the warehouse as an empty query, which the PostgreSQL protocol that
+    // Redshift speaks answers with EmptyQueryResponse: nothing runs, so there is nothing to check.
+    statements.forEach((sql, index) => {
+      if (!isEmptyStatement(sql)) checks.push({ action: action.target, index, sql, ...checkStatement(sql) });
+    });
   }
   return checks;
 }
@@ -384,6 +389,8 @@ export interface GuardContext {
 /** Words of a model both variants use anyway (its target, identifiers it names in both compiles). */
 export interface ActionWords {
   shared: Set<string>;
+  /** Words of the action's own definition file (names it hands to a helper, such as an index name). */
+  defined?: Set<string>;
 }
 
 export type HunkVerdict = { explained: true; by: "guard" | "vars" } | { explained: false; reason: string };
@@ -418,7 +425,7 @@ export function explainHunk(hunk: Hunk, context: GuardContext, action: ActionWor
   if (!oneSided.some((w) => context.includeWords.has(w) && !action.shared.has(w))) {
     return { explained: false, reason: `none of the differing words (${oneSided.map((w) => `"${w}"`).join(", ")}) comes from an includes/ helper` };
   }
-  const unexplained = oneSided.filter((w) => !context.includeWords.has(w) && !context.varWords.has(w) && !action.shared.has(w));
+  const unexplained = oneSided.filter((w) => !context.includeWords.has(w) && !context.varWords.has(w) && !action.shared.has(w) && !action.defined?.has(w));
   if (unexplained.length > 0) return { explained: false, reason: `word(s) ${unexplained.map((w) => `"${w}"`).join(", ")} differ but come from no includes/ helper` };
   return { explained: true, by: "guard" };
 }
@@ -480,14 +487,41 @@ export interface GuardReport {
 }
 
 /** Every SQL text of an action the guard comparison looks at (query, incremental query, pre/post ops, operation queries). */
+/** A hunk that differs only in brackets and commas on either side. */
+function isPunctuationOnly(hunk: Hunk): boolean {
+  return /^[\s(),]*$/.test(hunk.local) && /^[\s(),]*$/.test(hunk.prod);
+}
+
+/** True when a statement holds nothing but white space and comments. */
+export function isEmptyStatement(sql: string): boolean {
+  return stripComments(sql).trim() === "";
+}
+
+/**
+ * The texts of an action to compare. Each operations list is compared as one text (its non-empty blocks
+ * joined by `;`), so that an operation a guard emits on one warehouse only (a PostgreSQL index, an
+ * `analyze`) is one hunk instead of shifting every later operation; Dataform also drops an empty block at
+ * either end of a list and keeps one in the middle.
+ */
 function actionTexts(action: ProdAction): { label: string; sql: string }[] {
   const texts: { label: string; sql: string }[] = [];
+  const ops = (list: string[] | undefined) => (list ?? []).filter((sql) => !isEmptyStatement(sql)).join(" ;\n");
   if (action.query !== undefined) texts.push({ label: "query", sql: action.query });
   if (action.incrementalQuery) texts.push({ label: "incrementalQuery", sql: action.incrementalQuery });
   (action.queries ?? []).forEach((sql, i) => texts.push({ label: `queries[${i}]`, sql }));
-  (action.preOps ?? []).forEach((sql, i) => texts.push({ label: `preOps[${i}]`, sql }));
-  (action.postOps ?? []).forEach((sql, i) => texts.push({ label: `postOps[${i}]`, sql }));
-  return texts;
+  texts.push({ label: "preOps", sql: ops(action.preOps) });
+  texts.push({ label: "postOps", sql: ops(action.postOps) });
+  return texts.filter((t) => t.label === "query" || t.sql !== "");
+}
+
+/** The words of an action's own definition file: names it hands to an includes/ helper (an index name). */
+function definitionWords(root: string | undefined, fileName: string | undefined): string[] {
+  if (!root || !fileName || !/\.(sqlx|js)$/.test(fileName)) return [];
+  try {
+    return [...sqlWords(fs.readFileSync(path.join(root, fileName), "utf8"))];
+  } catch {
+    return [];
+  }
 }
 
 /** Compares each action of the local and prod compiles; see explainHunk for what counts as explained. */
@@ -518,13 +552,18 @@ export function compareWithLocal(local: CompiledGraph, prod: CompiledGraph, cont
     const prodWords = sqlWords(...pTexts.map((t) => t.sql));
     const shared = new Set([...localWords].filter((w) => prodWords.has(w)));
     for (const w of words(`${p.action.target.schema} ${p.action.target.name}`)) shared.add(w);
+    const defined = new Set(definitionWords(options.definitionsDir && path.dirname(options.definitionsDir), p.fileName ?? l.fileName));
     const labels = new Set([...lTexts.map((t) => t.label), ...pTexts.map((t) => t.label)]);
     for (const label of labels) {
       const ls = lTexts.find((t) => t.label === label)?.sql ?? "";
       const ps = pTexts.find((t) => t.label === label)?.sql ?? "";
-      for (const hunk of diffTokens(tokenize(ls), tokenize(ps))) {
-        const verdict = explainHunk(hunk, context, { shared });
+      const hunks = diffTokens(tokenize(ls), tokenize(ps)).map((hunk) => ({ hunk, verdict: explainHunk(hunk, context, { shared, defined }) }));
+      // A guard that swaps one form for another (`= any(array(…))` for `in (…)`) leaves, besides the hunk of
+      // its words, a hunk of closing punctuation further on: it belongs to that guarded hunk of the same text.
+      const guarded = hunks.some((h) => h.verdict.explained && h.verdict.by === "guard");
+      for (const { hunk, verdict } of hunks) {
         if (verdict.explained) diff.explained.push({ hunk, by: verdict.by });
+        else if (guarded && isPunctuationOnly(hunk)) diff.explained.push({ hunk, by: "guard" });
         else diff.unexplained.push({ hunk: { local: `${label}: ${hunk.local}`, prod: `${label}: ${hunk.prod}` }, reason: verdict.reason });
       }
     }

@@ -10,6 +10,7 @@ import type { CompiledGraph } from "../../scripts/dataform/compile.ts";
 import {
   checkStatement,
   compareWithLocal,
+  isEmptyStatement,
   diffTokens,
   explainHunk,
   findSecrets,
@@ -163,6 +164,31 @@ describe("local vs prod: differences only where an includes/ guard says so", () 
       "gold.dim_date: the local (postgres) compile has Redshift dist/sort options; the postgres adapter would emit them (guard them with includes/)",
       "definitions/bad.sqlx branches on the warehouse itself; put the branch in an includes/ helper",
     ]);
+  });
+
+  test("a guard swapping = any(array(…)) for in (…) explains its trailing bracket; a bracket alone is not explained", () => {
+    fs.writeFileSync(path.join(dir, "includes", "scope.js"), 'function inScope(v) { return dataform.projectConfig.warehouse === "redshift" ? `in (${v})` : `= any(array(${v}))`; }\nmodule.exports = { inScope };\n');
+    const context = guardContext(path.join(dir, "includes"), []);
+    const scoped = (w: string, filter: string) => graph(w, `select k from t where k ${filter} and k is not null`);
+    const swapped = compareWithLocal(scoped("postgres", "= any(array(select k from gold_internal.s where s.all_rows is not true and s.day > 1))"), scoped("redshift", "in (select k from gold_internal.s where s.all_rows is not true and s.day > 1)"), context);
+    expect(swapped.models[0].unexplained).toEqual([]);
+    expect(swapped.models[0].explained.length).toBeGreaterThanOrEqual(2);
+    const bracket = compareWithLocal(graph("postgres", "select (k) from t"), graph("redshift", "select k from t"), context);
+    expect(bracket.models[0].unexplained).toHaveLength(1);
+  });
+
+  test("empty blocks of an operations list do not shift the labels of the operations after them", () => {
+    const context = guardContext(path.join(dir, "includes"), []);
+    const withOps = (w: string, postOps: string[]) => graph(w, "select 1", { tables: [{ type: "table", target: { schema: "gold", name: "dim_date" }, query: "select 1", tags: ["gold"], postOps } as CompiledGraph["tables"] extends (infer T)[] | undefined ? T : never] });
+    const local = withOps("postgres", ["analyze gold.dim_date", "", "delete from gold_internal.s"]);
+    const report = compareWithLocal(local, withOps("redshift", ["", "delete from gold_internal.s"]), context);
+    // Only the operation one side lacks differs (no helper here emits it): the delete after it is not shifted.
+    expect(report.models[0].unexplained.map((u) => u.hunk.local)).toEqual(["postOps: analyze gold . dim_date ;"]);
+    fs.writeFileSync(path.join(dir, "includes", "analyze.js"), 'function analyze(t) { return dataform.projectConfig.warehouse === "redshift" ? "" : `analyze ${t}`; }\nmodule.exports = { analyze };\n');
+    const guarded = compareWithLocal(local, withOps("redshift", ["", "delete from gold_internal.s"]), guardContext(path.join(dir, "includes"), []));
+    expect(guarded.models[0].unexplained).toEqual([]);
+    expect(isEmptyStatement("  -- only a comment\n")).toBe(true);
+    expect(isEmptyStatement("analyze t")).toBe(false);
   });
 
   test("token diff keeps one guarded fragment in one hunk", () => {
