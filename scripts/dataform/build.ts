@@ -4,17 +4,16 @@
 // rule is evaluated once, by lakehouse itself (the compiled assertion SQL, with failing-row counts and
 // examples). A failing error-level rule skips its model's dependents; warnings never skip.
 import type pg from "pg";
-import { onInterrupt } from "../cli/command.ts";
 import type { Environment } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { formatFailure, runRule, type RuleOutcome } from "../assertions/report.ts";
 import { loadRules } from "../assertions/load.ts";
 import type { Rule } from "../assertions/types.ts";
 import { connect } from "../stack/db.ts";
-import { latestFile, newInvocation, saveInvocation, type ActionOutcome, type Invocation } from "./artifacts.ts";
+import { newInvocation, saveInvocation, type ActionOutcome, type Invocation } from "./artifacts.ts";
 import { allActions, compileProject, type CompiledGraph } from "./compile.ts";
 import { checkConnection, executeActions, RunLog, upHint } from "./execute.ts";
-import { artifactSelection, pointAtCause, repairMissing, toOutcome, type InvocationOptions, type InvocationResult } from "./invoke.ts";
+import { artifactSelection, pointAtCause, recordInterrupt, repairMissing, toOutcome, type InvocationOptions, type InvocationResult } from "./invoke.ts";
 import { dataform, projectDir as defaultProjectDir } from "./runner.ts";
 import { outcomeLine, summaryLines, useColor } from "./progress.ts";
 import { plain, type ParsedOutcome } from "./results.ts";
@@ -107,15 +106,7 @@ export async function runBuild(env: Environment, options: InvocationOptions): Pr
   const colour = useColor(out);
   const say = (line: string) => (options.quiet ? undefined : out.write(`${line}\n`));
   let plannedNames: string[] = [];
-  const stopInterrupt = onInterrupt(() => {
-    invocation.status = "interrupted";
-    for (const name of plannedNames) invocation.actions[name] ??= { status: "skipped", message: "interrupted before it ran" };
-    invocation.finished_at = new Date().toISOString();
-    const done = Object.values(invocation.actions).filter((a) => a.message !== "interrupted before it ran").length;
-    if (Object.keys(invocation.actions).length) saveInvocation(env, invocation);
-    log.close();
-    return done ? `${done} action outcomes kept in ${latestFile(env)} (status interrupted; npx lakehouse retry reruns the rest)` : "nothing had run yet";
-  });
+  const stopInterrupt = recordInterrupt(env, invocation, log, () => plannedNames);
   const actions = invocation.actions;
   let client: pg.Client | undefined;
   try {

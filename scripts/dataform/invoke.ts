@@ -151,6 +151,22 @@ export async function pointAtCause(env: Environment, graph: CompiledGraph, actio
   }).catch(() => undefined); // the message stays Dataform's when the warehouse cannot say more
 }
 
+/**
+ * On SIGINT/SIGTERM: the invocation is saved as interrupted, with the planned actions that had not run as
+ * skipped (so that `lakehouse retry` picks them up); returns the function that removes the handler.
+ */
+export function recordInterrupt(env: Environment, invocation: Invocation, log: RunLog, planned: () => string[]): () => void {
+  return onInterrupt(() => {
+    invocation.status = "interrupted";
+    for (const name of planned()) invocation.actions[name] ??= { status: "skipped", message: "interrupted before it ran" };
+    invocation.finished_at = new Date().toISOString();
+    const done = Object.values(invocation.actions).filter((a) => a.message !== "interrupted before it ran").length;
+    if (Object.keys(invocation.actions).length) saveInvocation(env, invocation);
+    log.close();
+    return done ? `${done} action outcomes kept in ${latestFile(env)} (status interrupted; npx lakehouse retry reruns the rest)` : "nothing had run yet";
+  });
+}
+
 /** Runs the selected models (see the file comment). */
 export async function runInvocation(env: Environment, options: InvocationOptions): Promise<InvocationResult> {
   const started = performance.now();
@@ -159,15 +175,7 @@ export async function runInvocation(env: Environment, options: InvocationOptions
   const out = options.out ?? process.stderr;
   const say = (line: string) => (options.quiet ? undefined : out.write(`${line}\n`));
   let plannedNames: string[] = [];
-  const stopInterrupt = onInterrupt(() => {
-    invocation.status = "interrupted";
-    for (const name of plannedNames) invocation.actions[name] ??= { status: "skipped", message: "interrupted before it ran" };
-    invocation.finished_at = new Date().toISOString();
-    const done = Object.values(invocation.actions).filter((a) => a.message !== "interrupted before it ran").length;
-    if (Object.keys(invocation.actions).length) saveInvocation(env, invocation);
-    log.close();
-    return done ? `${done} action outcomes kept in ${latestFile(env)} (status interrupted; npx lakehouse retry reruns the rest)` : "nothing had run yet";
-  });
+  const stopInterrupt = recordInterrupt(env, invocation, log, () => plannedNames);
   try {
     const graph = await compileProject(env, { ...(options.projectDir ? { projectDir: options.projectDir } : {}), args: options.projectArgs });
     const runnable = runnableActions(graph);

@@ -2,24 +2,17 @@ import type { Command, CommandContext } from "../command.ts";
 import { countOutcomes } from "../../dataform/artifacts.ts";
 import { runBuild } from "../../dataform/build.ts";
 import { withPreparedProject } from "../../dataform/environment.ts";
-import { parseVars, PROJECT_OPTIONS, projectArgs } from "../../dataform/project-args.ts";
-import { argList, MODEL_OPTIONS, runSelectionOf } from "./run.ts";
+import { PROJECT_OPTIONS } from "../../dataform/project-args.ts";
+import { invocationOptionsOf, MODEL_OPTIONS } from "./run.ts";
 
 /** Builds the selection as one recorded invocation (also what `all` and `retry` run). */
 export async function buildModels(ctx: CommandContext, command = "build", overrides: { select?: string[] } = {}): Promise<{ failed: string[]; counts: ReturnType<typeof countOutcomes>; invocationId: string }> {
   const { env, log, values } = ctx;
   return withPreparedProject(env, log, { credentials: true }, async () => {
-    const selection = { ...runSelectionOf(values), ...(overrides.select ? { select: overrides.select } : {}) };
+    const options = invocationOptionsOf(values, command);
     const { invocation, failed } = await runBuild(env, {
-      command,
-      args: argList(values),
-      selection,
-      fullRefresh: Boolean(values["full-refresh"]),
-      projectArgs: projectArgs(values),
-      vars: parseVars(values.vars),
-      schemaSuffix: typeof values["schema-suffix"] === "string" ? values["schema-suffix"] : undefined,
-      verbose: Boolean(values.verbose),
-      quiet: Boolean(values.quiet),
+      ...options,
+      selection: { ...options.selection, ...(overrides.select ? { select: overrides.select } : {}) },
     });
     return { failed, counts: countOutcomes(invocation.actions), invocationId: invocation.invocation_id };
   });

@@ -56,20 +56,27 @@ export function argList(values: CommandContext["values"]): string[] {
   return out;
 }
 
+/** What `run`, `build`, `all` and `retry` hand to an invocation, from the command line's values. */
+export function invocationOptionsOf(values: CommandContext["values"], command: string) {
+  return {
+    command,
+    args: argList(values),
+    selection: runSelectionOf(values),
+    fullRefresh: Boolean(values["full-refresh"]),
+    projectArgs: projectArgs(values),
+    vars: parseVars(values.vars),
+    schemaSuffix: typeof values["schema-suffix"] === "string" ? values["schema-suffix"] : undefined,
+    verbose: Boolean(values.verbose),
+    quiet: Boolean(values.quiet),
+  };
+}
+
 /** Runs the selected models as one recorded invocation; the failed action names. */
 export async function runModels(ctx: CommandContext, command = "run", options: { projectDir?: string } = {}): Promise<{ failed: string[]; counts: ReturnType<typeof countOutcomes>; invocationId: string }> {
   const { env, log, values } = ctx;
   return withPreparedProject(env, log, { credentials: true }, async () => {
     const { invocation, failed, graph } = await runInvocation(env, {
-      command,
-      args: argList(values),
-      selection: runSelectionOf(values),
-      fullRefresh: Boolean(values["full-refresh"]),
-      projectArgs: projectArgs(values),
-      vars: parseVars(values.vars),
-      schemaSuffix: typeof values["schema-suffix"] === "string" ? values["schema-suffix"] : undefined,
-      verbose: Boolean(values.verbose),
-      quiet: Boolean(values.quiet),
+      ...invocationOptionsOf(values, command),
       ...(options.projectDir ? { projectDir: options.projectDir } : {}),
     });
     if (env.name === "prod" && failed.length === 0) {
