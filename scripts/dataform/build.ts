@@ -14,6 +14,7 @@ import { newInvocation, saveInvocation, type ActionOutcome, type Invocation } fr
 import { allActions, compileProject, type CompiledGraph } from "./compile.ts";
 import { checkConnection, executeActions, RunLog, upHint } from "./execute.ts";
 import { artifactSelection, pointAtCause, recordInterrupt, repairMissing, toOutcome, type InvocationOptions, type InvocationResult } from "./invoke.ts";
+import type { RunSelection } from "./plan.ts";
 import { dataform, projectDir as defaultProjectDir } from "./runner.ts";
 import { outcomeLine, summaryLines, useColor } from "./progress.ts";
 import { plain, type ParsedOutcome } from "./results.ts";
@@ -97,6 +98,12 @@ function ruleFor(name: string, severity: "error" | "warn", rules: Map<string, Ru
   return rules.get(short) ?? { name: short, model: "", type: "expression", column: null, severity, where: null, args: {}, description: "assertion", source: name };
 }
 
+/** True when every selector given is a `state:` one (so an empty selection means an unchanged project). */
+export function onlyStateSelectors(selection: RunSelection): boolean {
+  const selectors = (selection.select ?? []).flatMap((s) => s.split(/\s+/)).filter(Boolean);
+  return selectors.length > 0 && selectors.every((s) => s.split(",").some((part) => /^(\d*\+)?@?state:/.test(part)));
+}
+
 /** Runs a build (see the file comment): one recorded invocation. */
 export async function runBuild(env: Environment, options: InvocationOptions): Promise<InvocationResult> {
   const started = performance.now();
@@ -114,7 +121,15 @@ export async function runBuild(env: Environment, options: InvocationOptions): Pr
     const all = selectableActions(graph);
     const byName = new Map(all.map((a) => [a.name, a]));
     const plan = planBuild(graph, options.selection);
-    if (plan.waves.length === 0 && plan.assertions.length === 0) throw new LakehouseError("build", "the selection matches no model", {}, "check --select/--exclude");
+    if (plan.waves.length === 0 && plan.assertions.length === 0) {
+      // dbt: `--select state:modified+` on a change that touched no model is nothing to do, not an error.
+      if (onlyStateSelectors(options.selection)) {
+        say(`${options.command}: nothing to do, no model is new or modified against the saved state (--state)`);
+        invocation.status = "ok";
+        return { invocation, graph, failed: [] };
+      }
+      throw new LakehouseError("build", "the selection matches no model", {}, "check --select/--exclude");
+    }
     plannedNames = [...plan.waves.flat(), ...plan.assertions.map((a) => a.name), ...plan.tests.map((t) => t.name)];
     await checkConnection(env, log);
     const rules = new Map(loadRules().models.flatMap((m) => m.rules).map((r) => [r.name, r]));
