@@ -56,6 +56,25 @@ describe("lakehouse ls", () => {
     expect(bad.stderr).toMatch(/schema suffix "dev-t" may hold only letters, digits and _/);
   }, 120_000);
 
+  it("state:modified / state:new against a saved `compile --json` of another revision", () => {
+    const compiled = lakehouse("compile", "--json");
+    expect(compiled.code, compiled.stderr).toBe(0);
+    // The "other revision": dim_songs had different SQL there, and sales_per_artist did not exist yet.
+    const base = JSON.parse(compiled.stdout) as { tables: { target: { name: string }; query: string }[] };
+    base.tables.find((t) => t.target.name === "dim_songs")!.query += "\n-- older revision";
+    base.tables = base.tables.filter((t) => t.target.name !== "sales_per_artist");
+    const state = path.join(stack.dir, "base.json");
+    fs.writeFileSync(state, JSON.stringify(base));
+    const modified = lakehouse("ls", "--select", "state:modified", "--state", state);
+    expect(modified.code, modified.stderr).toBe(0);
+    expect(modified.stdout.trim().split("\n")).toEqual(["gold.dim_songs"]);
+    const changed = lakehouse("ls", "--select", "state:modified+,type:table state:new", "--state", state);
+    expect(changed.stdout.trim().split("\n")).toEqual(["gold.dim_songs", "gold.dim_users", "gold.sales_per_artist"]);
+    const same = lakehouse("ls", "--select", "state:modified", "--state", state.replace("base.json", "same.json"));
+    expect(same.code).toBe(1);
+    expect(same.stderr).toMatch(/--state: cannot read a compiled graph/);
+  }, 180_000);
+
   it("exits 1 naming a selector that matches nothing, or an unknown output", () => {
     const none = lakehouse("ls", "--select", "dim_sogns");
     expect(none.code).toBe(1);
