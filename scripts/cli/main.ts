@@ -57,6 +57,9 @@ function versionText(): string {
 function installSignalHandlers(name: string): void {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
+      // A command that stops itself gracefully (land: withInterrupts discards its staging asynchronously)
+      // listens for the signal too: leave it to that listener instead of exiting under it.
+      if (process.listenerCount(signal) > 0) return;
       const said = runInterruptHandlers(signal);
       process.stderr.write(`lakehouse ${name}: interrupted by ${signal}${said.length ? `; ${said.join("; ")}` : ""}\n`);
       process.exit(signal === "SIGINT" ? 130 : 143);
